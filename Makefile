@@ -1,0 +1,52 @@
+# Two commands on a fresh machine: `make run` (the app with demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+LOCALES := es vi tl zh_Hans ar en
+
+.PHONY: run test test-pg lint translations bench worker clean-db
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.deps
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+## run: install, migrate the SQLite default, load demo data, serve on :5000
+run: $(VENV)/.deps
+	$(FLASK) db upgrade
+	$(FLASK) engage demo
+	@echo ""
+	@echo "  Resident survey:  http://127.0.0.1:5000/s/demo"
+	@echo "  Staff sign-in:    http://127.0.0.1:5000/staff/login"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## test: install dev dependencies and run the whole suite (SQLite unless
+## ENGAGE_TEST_DATABASE_URL names a PostgreSQL database)
+test: $(VENV)/.dev-deps
+	$(BIN)/python -m pytest
+
+test-pg:
+	ENGAGE_TEST_DATABASE_URL=postgresql://127.0.0.1/test $(MAKE) test
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check .
+
+## translations: extract UI strings, update every catalog, compile
+translations: $(VENV)/.deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot \
+		--no-location --sort-output --project Engage .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/python -m engage.core.catalogs fill-english translations/en/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -d translations --statistics
+
+bench: $(VENV)/.dev-deps
+	$(BIN)/python bench/web_submit.py

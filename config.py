@@ -1,0 +1,86 @@
+"""Configuration classes. The environment is read here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+DEV_SECRET = "dev-not-secret"  # noqa: S105 - refused in production
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _normalise_db_url(url: str) -> str:
+    """Heroku-style ``postgres://`` URLs and bare ``postgresql://`` both mean psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = _env("SECRET_KEY", DEV_SECRET)
+    SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+        _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'engage.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Keys for residents' phone numbers: an HMAC key for matching and a Fernet key
+    # for the numbers kept with consent. Derived from SECRET_KEY when unset (dev only).
+    PHONE_HASH_KEY = _env("PHONE_HASH_KEY")
+    PHONE_ENCRYPTION_KEY = _env("PHONE_ENCRYPTION_KEY")
+    DEFAULT_REGION = _env("ENGAGE_DEFAULT_REGION", "US")
+    CITY_NAME = _env("ENGAGE_CITY_NAME", "Our City")
+    CITY_TIMEZONE = _env("ENGAGE_TIMEZONE", "America/Los_Angeles")
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 64 * 1024
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    UI_LOCALES = ("en", "es", "vi", "tl", "zh_Hans", "ar")
+    WTF_CSRF_TIME_LIMIT = None  # a resident may take a long time over one page
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = _env("ENGAGE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    SUPPRESSION_THRESHOLD = int(_env("ENGAGE_SUPPRESSION_THRESHOLD", "10") or 10)
+    PRODUCTION = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+        _env("ENGAGE_TEST_DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "test.db"))
+    )
+    RATELIMIT_STORAGE_URI = "memory://"
+    PHONE_HASH_KEY = "test-phone-hash-key"
+
+
+class ProductionConfig(Config):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the config class named by ENGAGE_ENV (default: development)."""
+    return CONFIGS[_env("ENGAGE_ENV", "development")]

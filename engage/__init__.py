@@ -1,0 +1,192 @@
+"""Engage: multilingual surveys by web, SMS and phone, disaggregated for equity."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import DEV_SECRET, Config, config_from_env
+
+
+def create_app(config: type[Config] | None = None, **overrides: object) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config or config_from_env())
+    app.config.update(overrides)
+    check_config(app)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_request_cycle(app)
+    configure_errors(app)
+    configure_templates(app)
+    from engage import cli
+
+    cli.register(app)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    """Production refuses to start on development secrets."""
+    if not app.config.get("PRODUCTION"):
+        return
+    missing = [
+        name for name in ("SECRET_KEY", "PHONE_HASH_KEY", "PHONE_ENCRYPTION_KEY")
+        if not app.config.get(name) or app.config.get(name) == DEV_SECRET
+    ]
+    if missing:
+        raise RuntimeError(f"Production needs these settings: {', '.join(missing)} (see README)")
+
+
+def configure_extensions(app: Flask) -> None:
+    from engage.core.i18n import select_ui_locale
+    from engage.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    _prepare_sqlite_dir(app.config["SQLALCHEMY_DATABASE_URI"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True)
+    babel.init_app(app, locale_selector=select_ui_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from engage.accounts import auth
+
+    auth.configure_login(login_manager)
+
+
+def _prepare_sqlite_dir(uri: str) -> None:
+    if not uri.startswith("sqlite:///"):
+        return
+    path = uri.split("sqlite:///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    """SQLite: enforce foreign keys, WAL for concurrent readers, wait on locks, and let
+    SQLAlchemy own transactions (pysqlite's own BEGIN handling breaks savepoints)."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn: object) -> None:
+    if conn.dialect.name == "sqlite":  # type: ignore[attr-defined]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+
+def configure_blueprints(app: Flask) -> None:
+    """Every blueprint, listed: no auto-discovery."""
+    from engage.accounts.views import bp as accounts_bp
+    from engage.channels.web.views import bp as web_bp
+    from engage.dashboard.views import bp as dashboard_bp
+    from engage.surveys.views import bp as surveys_bp
+
+    for bp in (web_bp, accounts_bp, dashboard_bp, surveys_bp):
+        app.register_blueprint(bp)
+
+
+def configure_request_cycle(app: Flask) -> None:
+    """One commit point per request: operations flush, the request commits before the
+    response leaves, so whatever a resident was told is saved, is."""
+    from engage.extensions import db
+
+    @app.after_request
+    def commit(response):  # type: ignore[no-untyped-def]
+        if response.status_code < 400 or response.status_code == 422:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+        )
+        return response
+
+
+def configure_errors(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    from engage.core.i18n import _
+
+    def page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
+        return render_template("error.html", title=title, message=message, code=code), code
+
+    @app.errorhandler(400)
+    def bad_request(_e):  # type: ignore[no-untyped-def]
+        return page(400, _("Something was wrong with that request"),
+                    _("Please go back and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):  # type: ignore[no-untyped-def]
+        return page(400, _("This page has expired"),
+                    _("Please go back, reload the page and send it again. Nothing you "
+                      "saved before was lost."))
+
+    @app.errorhandler(403)
+    def forbidden(_e):  # type: ignore[no-untyped-def]
+        return page(403, _("Not allowed"), _("Your account cannot open this page."))
+
+    @app.errorhandler(404)
+    def not_found(_e):  # type: ignore[no-untyped-def]
+        return page(404, _("Page not found"),
+                    _("Check the address, or start again from the link you were sent."))
+
+    @app.errorhandler(413)
+    def too_large(_e):  # type: ignore[no-untyped-def]
+        return page(413, _("That was too much to send"),
+                    _("Please shorten your answer and send it again."))
+
+    @app.errorhandler(429)
+    def too_many(_e):  # type: ignore[no-untyped-def]
+        return page(429, _("Too many attempts"), _("Please wait a minute and try again."))
+
+    @app.errorhandler(500)
+    def server_error(_e):  # type: ignore[no-untyped-def]
+        return page(500, _("Something went wrong on our side"),
+                    _("Your earlier answers are saved. Please try again in a moment."))
+
+    logging.getLogger("engage").setLevel(logging.INFO)
+
+
+def configure_templates(app: Flask) -> None:
+    from engage.core import i18n
+
+    @app.context_processor
+    def template_globals() -> dict[str, object]:
+        from flask_babel import get_locale
+
+        code = str(g.get("locale") or get_locale() or "en")
+        return {
+            "page_lang": code.replace("_", "-"),
+            "page_dir": i18n.text_direction(code),
+            "language_name": i18n.language_name,
+            "resolve": i18n.resolve,
+            "city_name": app.config["CITY_NAME"],
+            "ui_locales": app.config["UI_LOCALES"],
+            "request_path": request.path,
+        }

@@ -1,0 +1,1 @@
+"""Channel adapters: web, SMS and voice, each a thin layer over the engine."""

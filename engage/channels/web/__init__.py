@@ -1,0 +1,1 @@
+"""The public survey pages: phone-sized, work without JavaScript."""

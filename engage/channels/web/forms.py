@@ -1,0 +1,69 @@
+"""A WTForms form for one question, built from the engine's question spec.
+
+WTForms renders and checks CSRF; whether an answer is valid is the engine's call, so
+choice fields do not validate their choices here.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from engage.core.i18n import _, resolve
+from engage.engine import QuestionSpec
+from engage.engine.spec import Value
+
+
+class PlainForm(FlaskForm):
+    """No fields: a CSRF-checked button (start, change language)."""
+
+
+class AnswerForm(FlaskForm):
+    question = HiddenField()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def choice_labels(q: QuestionSpec, locale: str, default: str) -> list[tuple[str, str]]:
+    if q.type == "yes_no":
+        return [("yes", _("Yes")), ("no", _("No"))]
+    if q.type == "rating":
+        return [(str(n), str(n)) for n in range(1, 6)]
+    return [(c.value, resolve(c.label, locale, default)) for c in q.choices]
+
+
+def answer_field(q: QuestionSpec, locale: str, default: str) -> Field:
+    label = resolve(q.prompt, locale, default)
+    if q.type in ("single_choice", "yes_no", "rating"):
+        return RadioField(label, choices=choice_labels(q, locale, default), validate_choice=False)
+    if q.type == "multiple_choice":
+        return MultiCheckboxField(label, choices=choice_labels(q, locale, default),
+                                  validate_choice=False)
+    if q.type == "number":
+        return StringField(label, render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    return TextAreaField(label, render_kw={"rows": 5, "maxlength": q.max_length or 2000})
+
+
+def answer_form(q: QuestionSpec, locale: str, default: str,
+                value: Value | None = None, prefix: str = "") -> AnswerForm:
+    """On a POST the submitted values win over ``value`` (Flask-WTF reads the request)."""
+    form_cls = type("QuestionForm", (AnswerForm,), {"answer": answer_field(q, locale, default)})
+    prefill = list(value) if isinstance(value, tuple) else value
+    if isinstance(prefill, int | float) and not isinstance(prefill, bool):
+        prefill = str(prefill)
+    return form_cls(data={"question": q.key, "answer": prefill}, prefix=prefix)
+
+
+class ConsentForm(FlaskForm):
+    phone = StringField(render_kw={"inputmode": "tel", "autocomplete": "tel"})

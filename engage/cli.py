@@ -1,0 +1,63 @@
+"""``flask --app wsgi engage ...``: thin commands over operations, one commit each."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from engage.core.errors import DomainError
+from engage.core.roles import Role
+from engage.extensions import db
+
+engage_cli = AppGroup("engage", help="Engage administration commands.")
+
+
+def _fail(err: DomainError) -> None:
+    db.session.rollback()
+    raise click.ClickException("; ".join(str(m) for m in err.messages))
+
+
+@engage_cli.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="")
+@click.option("--department", "department_slug", help="Department slug (planners).")
+def create_user(email: str, role: str, password: str, name: str,
+                department_slug: str | None) -> None:
+    """Create a staff account."""
+    from sqlalchemy import select
+
+    from engage.accounts.operations import create_user as create
+    from engage.plans.models import Department
+
+    department_id = None
+    if department_slug:
+        department_id = db.session.scalar(
+            select(Department.id).where(Department.slug == department_slug))
+        if department_id is None:
+            raise click.ClickException(f"No department {department_slug!r}.")
+    try:
+        user = create(email, password, role, name, department_id)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@engage_cli.command("demo")
+@click.option("--responses", default=500, show_default=True)
+def demo(responses: int) -> None:
+    """Load the demo department, neighbourhoods, survey and synthetic responses
+    (idempotent: a second run adds nothing)."""
+    from engage.demo import load_demo
+
+    summary = load_demo(responses)
+    db.session.commit()
+    for line in summary:
+        click.echo(line)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(engage_cli)

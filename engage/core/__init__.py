@@ -1,0 +1,1 @@
+"""What every domain shares: model helpers, i18n, roles and domain errors."""

@@ -1,0 +1,52 @@
+"""Checks and chores for the UI message catalogs (``translations/``).
+
+``python -m engage.core.catalogs fill-english PO`` copies each msgid into the English
+catalog (English is the source language, so its catalog is complete by construction).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def catalog_gaps(path: Path) -> list[str]:
+    """Messages a reader of this catalog would see untranslated, fuzzy or with
+    placeholders that do not match the original."""
+    with path.open("rb") as fh:
+        catalog = read_po(fh)
+    gaps = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.fuzzy:
+            gaps.append(f"fuzzy: {message.id!r}")
+        if not message.string:
+            gaps.append(f"untranslated: {message.id!r}")
+        elif sorted(PLACEHOLDER.findall(str(message.id))) != sorted(
+                PLACEHOLDER.findall(str(message.string))):
+            gaps.append(f"placeholders differ: {message.id!r}")
+    return gaps
+
+
+def fill_english(path: Path) -> None:
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale="en")
+    for message in catalog:
+        if message.id:
+            message.string = message.id
+            message.flags.discard("fuzzy")
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=76)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "fill-english":
+        fill_english(Path(sys.argv[2]))
+    else:
+        sys.exit("usage: python -m engage.core.catalogs fill-english PATH")

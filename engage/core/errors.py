@@ -1,0 +1,13 @@
+"""Domain errors: raised by operations, shown (translated) by views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DomainError(Exception):
+    """A rule of the domain refused a change; ``messages`` are (lazy) translated strings."""
+
+    def __init__(self, *messages: object) -> None:
+        super().__init__(*messages)
+        self.messages: Sequence[object] = messages

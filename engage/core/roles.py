@@ -1,0 +1,73 @@
+"""Staff roles, what each may do, and the decorator every staff view uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from engage.core.i18n import _l
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"  # engagement staff
+    PLANNER = "planner"  # belongs to one department
+    VIEWER = "viewer"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.STAFF: _l("Engagement staff"),
+    Role.PLANNER: _l("Planner"),
+    Role.VIEWER: _l("Viewer"),
+}
+
+
+class Permission(StrEnum):
+    VIEW_DASHBOARD = "view_dashboard"
+    EDIT_SURVEYS = "edit_surveys"
+    PUBLISH_SURVEYS = "publish_surveys"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SETUP = "manage_setup"  # departments and neighbourhoods
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.STAFF: frozenset({Permission.VIEW_DASHBOARD, Permission.EDIT_SURVEYS,
+                          Permission.PUBLISH_SURVEYS}),
+    Role.PLANNER: frozenset({Permission.VIEW_DASHBOARD}),
+    Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD}),
+}
+
+
+def role_can(role: str, permission: Permission) -> bool:
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require(permission: Permission) -> Callable[[F], F]:
+    """Sign-in plus ``permission``, else 403. Records the permission on the view so the
+    route-matrix test can check every staff route declares one."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded = login_required(wrapped)
+        guarded.required_permission = permission  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorator

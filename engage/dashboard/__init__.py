@@ -1,0 +1,1 @@
+"""The staff home page: every survey with live counts."""

@@ -1,0 +1,188 @@
+"""Demo data: a department, three neighbourhoods, a trilingual survey with skip logic
+and synthetic responses over every channel, all labelled synthetic."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from engage.accounts.models import User
+from engage.accounts.operations import create_user
+from engage.core.models import utcnow
+from engage.demographics.models import Area
+from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, start, step
+from engage.extensions import db
+from engage.plans.models import Department
+from engage.responses import operations as responses
+from engage.responses.models import Response
+from engage.surveys import operations as surveys
+from engage.surveys.models import Survey
+from engage.surveys.operations import QuestionData, SurveyData
+from engage.surveys.queries import survey_spec
+
+DEMO_PASSWORD = "engage-demo-2026"  # noqa: S105 - printed for the demo on purpose
+DEMO_USERS = (
+    ("admin@example.org", "admin"),
+    ("staff@example.org", "staff"),
+    ("planner@example.org", "planner"),
+    ("viewer@example.org", "viewer"),
+)
+AREAS = (
+    ("riverside", {"en": "Riverside", "es": "Riverside", "vi": "Riverside"}),
+    ("northgate", {"en": "Northgate", "es": "Northgate", "vi": "Northgate"}),
+    ("eastside", {"en": "Eastside", "es": "Eastside", "vi": "Eastside"}),
+)
+
+
+def _t(en: str, es: str, vi: str) -> dict[str, str]:
+    return {"en": en, "es": es, "vi": vi}
+
+
+QUESTIONS = (
+    QuestionData("single_choice", _t("Do you own or rent your home?", "¿Es dueño(a) o alquila su vivienda?",
+                                     "Bạn sở hữu hay thuê nhà?"), key="tenure", required=True,
+                 choices=[_t("Own", "Dueño(a)", "Sở hữu"), _t("Rent", "Alquilo", "Thuê"),
+                          _t("Other", "Otro", "Khác")], choice_values=["own", "rent", "other"]),
+    QuestionData("rating", _t("How quickly does your landlord make repairs?",
+                              "¿Qué tan rápido hace reparaciones su arrendador?",
+                              "Chủ nhà sửa chữa nhanh như thế nào?"), key="repairs",
+                 low_label=_t("Very slowly", "Muy lento", "Rất chậm"),
+                 high_label=_t("Very quickly", "Muy rápido", "Rất nhanh"),
+                 condition={"mode": "all", "clauses": [{"question": "tenure", "op": "equals",
+                                                        "value": "rent"}]}),
+    QuestionData("multiple_choice", _t("How do you usually get around?", "¿Cómo se transporta normalmente?",
+                                       "Bạn thường đi lại bằng cách nào?"), key="transport",
+                 choices=[_t("Bus", "Autobús", "Xe buýt"), _t("Light rail", "Tren ligero", "Tàu điện"),
+                          _t("Bicycle", "Bicicleta", "Xe đạp"), _t("Walking", "A pie", "Đi bộ"),
+                          _t("Car", "Carro", "Ô tô")],
+                 choice_values=["bus", "rail", "bike", "walk", "car"]),
+    QuestionData("yes_no", _t("Do you feel safe walking in your neighborhood at night?",
+                              "¿Se siente seguro(a) caminando en su vecindario de noche?",
+                              "Bạn có cảm thấy an toàn khi đi bộ trong khu phố vào ban đêm không?"),
+                 key="safe_night"),
+    QuestionData("single_choice", _t("What should the city do first?",
+                                     "¿Qué debería hacer primero la ciudad?",
+                                     "Thành phố nên làm gì trước tiên?"), key="priority",
+                 choices=[_t("Affordable housing", "Vivienda asequible", "Nhà ở giá rẻ"),
+                          _t("Parks", "Parques", "Công viên"),
+                          _t("Transit", "Transporte público", "Giao thông công cộng"),
+                          _t("Street safety", "Seguridad en las calles", "An toàn đường phố"),
+                          _t("Jobs", "Empleos", "Việc làm")],
+                 choice_values=["housing", "parks", "transit", "safety", "jobs"]),
+    QuestionData("number", _t("How many years have you lived in this neighborhood?",
+                              "¿Cuántos años ha vivido en este vecindario?",
+                              "Bạn đã sống ở khu phố này bao nhiêu năm?"), key="years",
+                 minimum=0, maximum=100),
+    QuestionData("free_text", _t("Anything else the city should hear?", "¿Algo más que la ciudad deba saber?",
+                                 "Bạn có muốn thành phố biết thêm điều gì không?"), key="comments",
+                 max_length=500),
+)
+
+COMMENTS = {
+    "en": ["More buses at night please", "Fix the sidewalks on 5th", "Rents are too high"],
+    "es": ["Más autobuses por la noche", "Arreglen las banquetas", "Las rentas son muy altas"],
+    "vi": ["Cần thêm xe buýt buổi tối", "Sửa vỉa hè", "Tiền thuê nhà quá cao"],
+}
+
+
+def load_demo(n_responses: int = 500, seed: int = 2026) -> list[str]:
+    lines: list[str] = []
+    department = _department()
+    areas = _areas()
+    for email, role in DEMO_USERS:
+        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+            create_user(email, DEMO_PASSWORD, role, email.split("@")[0].title(),
+                        department.id if role == "planner" else None)
+            lines.append(f"Created {role} account {email} (password: {DEMO_PASSWORD})")
+    survey = db.session.scalar(select(Survey).where(Survey.slug == "demo"))
+    if survey is None:
+        survey = _survey(department, areas)
+        lines.append("Created the demo survey at /s/demo (English, Español, Tiếng Việt)")
+    existing = db.session.scalar(select(func.count(Response.id)).where(Response.survey_id == survey.id))
+    if not existing:
+        _synthetic_responses(survey, n_responses, random.Random(seed))
+        lines.append(f"Added {n_responses} synthetic responses (labelled synthetic)")
+    return lines or ["Demo data already loaded: nothing added."]
+
+
+def _department() -> Department:
+    department = db.session.scalar(select(Department).where(Department.slug == "housing"))
+    if department is None:
+        department = Department(slug="housing", name=_t(
+            "Housing and Community Development", "Vivienda y Desarrollo Comunitario",
+            "Nhà ở và Phát triển Cộng đồng"))
+        db.session.add(department)
+        db.session.flush()
+    return department
+
+
+def _areas() -> list[Area]:
+    found = []
+    for slug, name in AREAS:
+        area = db.session.scalar(select(Area).where(Area.slug == slug))
+        if area is None:
+            area = Area(slug=slug, name=name)
+            db.session.add(area)
+        found.append(area)
+    db.session.flush()
+    return found
+
+
+def _survey(department: Department, areas: list[Area]) -> Survey:
+    survey = surveys.create_survey(SurveyData(
+        slug="demo",
+        title=_t("Your neighborhood, your say", "Su vecindario, su voz",
+                 "Khu phố của bạn, tiếng nói của bạn"),
+        intro=_t("Tell the city what your neighborhood needs. It takes about 3 minutes.",
+                 "Díganos qué necesita su vecindario. Toma unos 3 minutos.",
+                 "Hãy cho thành phố biết khu phố của bạn cần gì. Mất khoảng 3 phút."),
+        thanks=_t("Thank you! We will share what we heard and what we do about it.",
+                  "¡Gracias! Compartiremos lo que escuchamos y lo que haremos.",
+                  "Cảm ơn bạn! Chúng tôi sẽ chia sẻ những gì đã nghe và những việc sẽ làm."),
+        default_locale="en", locales=["en", "es", "vi"], channels=["web", "sms", "voice"],
+        sms_keyword="DEMO", department_id=department.id, area_ids=[a.id for a in areas],
+    ))
+    for data in QUESTIONS:
+        surveys.add_question(survey, data)
+    surveys.publish_survey(survey)
+    return survey
+
+
+def _pick(q: QuestionSpec, rng: random.Random, locale: str) -> Input:
+    """A plausible answer typed the way a resident would, or a skip."""
+    if not q.required and rng.random() < 0.08:
+        return Input(Action.SKIP)
+    if q.type in ("single_choice", "multiple_choice"):
+        n = len(q.choices)
+        if q.type == "multiple_choice":
+            picks = rng.sample(range(1, n + 1), k=rng.randint(1, 3))
+            return Input(Action.ANSWER, (",".join(map(str, picks)),))
+        weights = [1.0 + (i == 1) * 1.5 for i in range(n)]
+        return Input(Action.ANSWER, (str(rng.choices(range(1, n + 1), weights)[0]),))
+    if q.type == "rating":
+        return Input(Action.ANSWER, (str(rng.choices(range(1, 6), [3, 4, 4, 3, 2])[0]),))
+    if q.type == "yes_no":
+        return Input(Action.ANSWER, (rng.choice(["1", "2", "2"]),))
+    if q.type == "number":
+        return Input(Action.ANSWER, (str(int(rng.triangular(0, 60, 6))),))
+    return Input(Action.ANSWER, (rng.choice(COMMENTS[locale]),)) if rng.random() < 0.4 \
+        else Input(Action.SKIP)
+
+
+def _synthetic_responses(survey: Survey, n: int, rng: random.Random) -> None:
+    spec = survey_spec(survey)
+    now = utcnow()
+    for _i in range(n):
+        locale = rng.choices(["en", "es", "vi"], [0.55, 0.3, 0.15])[0]
+        channel = rng.choices(["web", "sms", "voice"], [0.6, 0.3, 0.1])[0]
+        outcome = start(spec, locale)
+        state = outcome.state
+        finishes = rng.random() < 0.9
+        while not state.done and (finishes or rng.random() < 0.8):
+            state = step(spec, state, _pick(spec.question(state.current), rng, locale),
+                         Policy(max_misses=3)).state
+        response = responses.start_response(survey, outcome, channel, synthetic=True)
+        response.started_at = now - timedelta(minutes=rng.randint(10, 60 * 24 * 20))
+        responses.apply_outcome(response, spec, Outcome(state, None, changes=dict(state.answers)))

@@ -1,0 +1,1 @@
+"""Standard demographic dimensions, neighbourhoods (areas) and census baselines."""

@@ -1,0 +1,1 @@
+"""Departments and (later) their plans, objectives, findings and actions."""

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engage.core.models import JSONType, TimestampMixin
+from engage.extensions import db
+
+
+class Department(TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    #: {locale: name}: residents read department names on public pages.
+    name: Mapped[dict] = mapped_column(JSONType)

@@ -1,0 +1,137 @@
+"""Every change to responses and answers. Operations flush; the request commits."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import delete, select
+
+from engage.core.models import utcnow
+from engage.engine import Outcome, QuestionSpec, State, SurveySpec, question_type
+from engage.engine.spec import Value
+from engage.extensions import db
+from engage.responses import phones
+from engage.responses.models import Answer, AnswerChoice, Respondent, Response, ResponseStatus
+from engage.surveys.models import Survey
+
+
+def start_response(survey: Survey, outcome: Outcome, channel: str,
+                   respondent: Respondent | None = None, synthetic: bool = False) -> Response:
+    """A new response at the engine's first step."""
+    response = Response(
+        survey_id=survey.id,
+        respondent=respondent,
+        token=secrets.token_urlsafe(24),
+        channel=channel,
+        locale=outcome.state.locale,
+        synthetic=synthetic,
+        history=[],
+    )
+    db.session.add(response)
+    _save_state(response, outcome.state)
+    db.session.flush()
+    return response
+
+
+def load_answers(response_id: int, spec: SurveySpec) -> dict[str, Value]:
+    """The response's answers in the engine's canonical form, in one query."""
+    by_id = {q.id: q for q in spec.questions}
+    rows = db.session.execute(
+        select(Answer.question_id, Answer.number, Answer.text, AnswerChoice.value)
+        .outerjoin(AnswerChoice, AnswerChoice.answer_id == Answer.id)
+        .where(Answer.response_id == response_id)
+    )
+    picked: dict[str, list[str]] = {}
+    answers: dict[str, Value] = {}
+    for question_id, number, text, choice in rows:
+        q = by_id.get(question_id)
+        if q is None:
+            continue
+        storage = question_type(q).storage
+        if storage == "choices" and choice is not None:
+            picked.setdefault(q.key, []).append(choice)
+        elif storage == "number" and number is not None:
+            answers[q.key] = int(number) if float(number).is_integer() else number
+        elif storage == "text" and text is not None:
+            answers[q.key] = text
+    for key, values in picked.items():
+        q = spec.question(key)
+        if q.type == "multiple_choice":
+            order = [c.value for c in question_type(q).choices(q)]
+            answers[key] = tuple(sorted(values, key=lambda v: order.index(v) if v in order else 0))
+        else:
+            answers[key] = values[0]
+    return answers
+
+
+def load_state(response: Response, spec: SurveySpec) -> State:
+    return State(
+        locale=spec.locale_for(response.locale),
+        answers=load_answers(response.id, spec),
+        current=response.current_key,
+        history=tuple(response.history or ()),
+        misses=response.misses,
+        done=response.status == ResponseStatus.COMPLETE,
+    )
+
+
+def apply_outcome(response: Response, spec: SurveySpec, outcome: Outcome) -> None:
+    """Store what the engine decided: answers changed or dropped, and where we are."""
+    for key, value in outcome.changes.items():
+        record_answer(response, spec.question(key), value)
+    _save_state(response, outcome.state)
+    db.session.flush()
+
+
+def record_answer(response: Response, question: QuestionSpec, value: Value | None) -> None:
+    """The only writer of answers: replace the stored answer (or delete it for None)."""
+    db.session.execute(
+        delete(Answer).where(Answer.response_id == response.id,
+                             Answer.question_id == question.id)
+    )
+    if value is None:
+        return
+    answer = Answer(response_id=response.id, question_id=question.id)
+    storage = question_type(question).storage
+    if storage == "choices":
+        values = value if isinstance(value, tuple) else (value,)
+        answer.selections = [AnswerChoice(value=str(v)) for v in values]
+    elif storage == "number":
+        answer.number = float(value)  # type: ignore[arg-type]
+    else:
+        answer.text = str(value)
+    db.session.add(answer)
+
+
+def _save_state(response: Response, state: State) -> None:
+    response.locale = state.locale
+    response.current_key = state.current
+    response.history = list(state.history)
+    response.misses = state.misses
+    if state.done and response.status != ResponseStatus.COMPLETE:
+        response.status = ResponseStatus.COMPLETE
+        response.completed_at = utcnow()
+    elif not state.done:
+        response.status = ResponseStatus.IN_PROGRESS
+    response.updated_at = utcnow()
+
+
+def consent_to_followup(response: Response, raw_phone: str, locale: str) -> Respondent:
+    """Keep the resident's number, encrypted, because they asked to hear back.
+
+    Raises phones.InvalidPhone. The same number answering twice is one respondent.
+    """
+    e164 = phones.normalise(raw_phone)
+    digest = phones.phone_hash(e164)
+    respondent = db.session.scalar(select(Respondent).where(Respondent.phone_hash == digest))
+    if respondent is None:
+        respondent = Respondent(phone_hash=digest)
+        db.session.add(respondent)
+    respondent.phone_encrypted = phones.encrypt(e164)
+    respondent.followup_consent = True
+    respondent.consent_at = utcnow()
+    respondent.locale = locale
+    response.respondent = respondent
+    db.session.flush()
+    return respondent
+

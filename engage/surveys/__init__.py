@@ -1,0 +1,1 @@
+"""Survey authoring: surveys, questions, choices; editing, translation checks, publishing."""

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.core.models import JSONType, TimestampMixin, UTCDateTime, utcnow
+from engage.demographics.models import Area
+from engage.extensions import db
+from engage.plans.models import Department
+
+
+def new_revision() -> str:
+    return secrets.token_hex(8)
+
+
+class SurveyStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    SMS = "sms"
+    VOICE = "voice"
+
+
+survey_area = Table(
+    "survey_area",
+    db.metadata,
+    Column("survey_id", ForeignKey("survey.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Survey(TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[dict] = mapped_column(JSONType, default=dict)
+    intro: Mapped[dict] = mapped_column(JSONType, default=dict)
+    thanks: Mapped[dict] = mapped_column(JSONType, default=dict)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    default_locale: Mapped[str] = mapped_column(String(16), default="en")
+    #: Every language of the survey, default first.
+    locales: Mapped[list] = mapped_column(JSONType, default=list)
+    channels: Mapped[list] = mapped_column(JSONType, default=list)
+    sms_keyword: Mapped[str | None] = mapped_column(String(32))
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.DRAFT)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A fresh random token on every edit; cached engine specs are keyed on it.
+    revision: Mapped[str] = mapped_column(String(16), default=new_revision)
+
+    department: Mapped[Department | None] = relationship()
+    areas: Mapped[list[Area]] = relationship(secondary=survey_area, order_by=Area.slug)
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="survey", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == SurveyStatus.DRAFT
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return (
+            self.status == SurveyStatus.PUBLISHED
+            and (self.opens_at is None or self.opens_at <= now)
+            and (self.closes_at is None or now < self.closes_at)
+        )
+
+
+class Question(db.Model):
+    __table_args__ = (UniqueConstraint("survey_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    #: Stable code used by skip logic, exports and results ("q3", "tenure").
+    key: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    prompt: Mapped[dict] = mapped_column(JSONType, default=dict)
+    help: Mapped[dict] = mapped_column(JSONType, default=dict)
+    required: Mapped[bool] = mapped_column(default=False)
+    #: minimum, maximum, max_length, low_label {locale: text}, high_label {locale: text}
+    settings: Mapped[dict] = mapped_column(JSONType, default=dict)
+    #: engage.engine.spec.Condition.to_dict(), or None: always asked.
+    condition: Mapped[dict | None] = mapped_column(JSONType)
+    dimension: Mapped[str | None] = mapped_column(String(32))
+
+    survey: Mapped[Survey] = relationship(back_populates="questions")
+    choices: Mapped[list[Choice]] = relationship(
+        back_populates="question", order_by="Choice.position", cascade="all, delete-orphan"
+    )
+
+
+class Choice(db.Model):
+    __table_args__ = (UniqueConstraint("question_id", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(64))
+    label: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+    question: Mapped[Question] = relationship(back_populates="choices")

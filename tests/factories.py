@@ -1,0 +1,95 @@
+"""Factory fixtures: staff accounts, signed-in clients and surveys, made through the
+same operations the app uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from engage.accounts.models import User
+from engage.accounts.operations import create_user
+from engage.plans.models import Department
+from engage.surveys import operations
+from engage.surveys.models import Survey
+from engage.surveys.operations import QuestionData, SurveyData
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def department(db) -> Department:  # type: ignore[no-untyped-def]
+    dept = Department(slug="parks", name={"en": "Parks", "es": "Parques"})
+    db.add(dept)
+    db.flush()
+    return dept
+
+
+@pytest.fixture
+def make_user(db, department) -> Callable[..., User]:  # type: ignore[no-untyped-def]
+    def make(role: str = "staff", email: str | None = None) -> User:
+        return create_user(email or f"{role}@city.test", PASSWORD, role,
+                           department_id=department.id if role == "planner" else None)
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient, make_user) -> Callable[[str], User]:  # type: ignore[no-untyped-def]
+    from tests.conftest import form_post
+
+    def sign_in(role: str) -> User:
+        user = make_user(role)
+        response = form_post(client, "/staff/login", email=user.email, password=PASSWORD)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in
+
+
+def _t(en: str, es: str, vi: str) -> dict[str, str]:
+    return {"en": en, "es": es, "vi": vi}
+
+
+def survey_data(slug: str = "housing", **overrides: object) -> SurveyData:
+    data = SurveyData(
+        slug=slug, title=_t("Housing", "Vivienda", "Nhà ở"),
+        intro=_t("Tell us", "Cuéntenos", "Hãy cho biết"), thanks=_t("Thanks", "Gracias", "Cảm ơn"),
+        default_locale="en", locales=["en", "es", "vi"], channels=["web", "sms"],
+        sms_keyword=slug.upper()[:10],
+    )
+    for name, value in overrides.items():
+        setattr(data, name, value)
+    return data
+
+
+QUESTIONS = (
+    QuestionData("single_choice", _t("Own or rent?", "¿Dueño o alquila?", "Sở hữu hay thuê?"),
+                 key="tenure", required=True,
+                 choices=[_t("Own", "Dueño", "Sở hữu"), _t("Rent", "Alquilo", "Thuê")],
+                 choice_values=["own", "rent"]),
+    QuestionData("rating", _t("Rate repairs", "Califique", "Đánh giá"), key="repairs",
+                 low_label=_t("Bad", "Malo", "Tệ"), high_label=_t("Good", "Bueno", "Tốt"),
+                 condition={"clauses": [{"question": "tenure", "op": "equals", "value": "rent"}]}),
+    QuestionData("multiple_choice", _t("Transport", "Transporte", "Đi lại"), key="transport",
+                 choices=[_t("Bus", "Autobús", "Xe buýt"), _t("Walk", "A pie", "Đi bộ"),
+                          _t("Car", "Carro", "Ô tô")], choice_values=["bus", "walk", "car"]),
+    QuestionData("number", _t("Years here?", "¿Años aquí?", "Bao nhiêu năm?"), key="years",
+                 minimum=0, maximum=100),
+    QuestionData("free_text", _t("Anything else?", "¿Algo más?", "Điều gì khác?"),
+                 key="comments", max_length=200),
+)
+
+
+@pytest.fixture
+def make_survey(db) -> Callable[..., Survey]:  # type: ignore[no-untyped-def]
+    def make(slug: str = "housing", publish: bool = True, **overrides: object) -> Survey:
+        survey = operations.create_survey(survey_data(slug, **overrides))
+        for question in QUESTIONS:
+            operations.add_question(survey, question)
+        if publish:
+            operations.publish_survey(survey)
+        return survey
+
+    return make
