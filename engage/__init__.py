@@ -92,9 +92,11 @@ def configure_blueprints(app: Flask) -> None:
     from engage.accounts.views import bp as accounts_bp
     from engage.channels.web.views import bp as web_bp
     from engage.dashboard.views import bp as dashboard_bp
+    from engage.demographics.views import bp as demographics_bp
+    from engage.plans.views import bp as plans_bp
     from engage.surveys.views import bp as surveys_bp
 
-    for bp in (web_bp, accounts_bp, dashboard_bp, surveys_bp):
+    for bp in (web_bp, accounts_bp, dashboard_bp, surveys_bp, plans_bp, demographics_bp):
         app.register_blueprint(bp)
 
 

@@ -1,5 +1,7 @@
 """Factory fixtures: staff accounts, signed-in clients and surveys, made through the
-same operations the app uses."""
+same operations the app uses and committed (to the test's savepoint), as the request
+that made them would have: tests share the app context, and so the session, with the
+client's requests, whose error responses roll back what is not committed."""
 
 from __future__ import annotations
 
@@ -29,8 +31,10 @@ def department(db) -> Department:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def make_user(db, department) -> Callable[..., User]:  # type: ignore[no-untyped-def]
     def make(role: str = "staff", email: str | None = None) -> User:
-        return create_user(email or f"{role}@city.test", PASSWORD, role,
+        user = create_user(email or f"{role}@city.test", PASSWORD, role,
                            department_id=department.id if role == "planner" else None)
+        db.commit()
+        return user
 
     return make
 
@@ -90,6 +94,7 @@ def make_survey(db) -> Callable[..., Survey]:  # type: ignore[no-untyped-def]
             operations.add_question(survey, question)
         if publish:
             operations.publish_survey(survey)
+        db.commit()  # as the request that made it would; a later request's rollback keeps it
         return survey
 
     return make

@@ -31,25 +31,23 @@ def normalise(raw: str, region: str | None = None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _key(name: str, purpose: bytes) -> bytes:
-    configured = current_app.config.get(name)
-    if configured:
-        return configured.encode()
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, purpose, hashlib.sha256).digest()
+def _derived(purpose: bytes) -> bytes:
+    """Development only (production requires explicit keys): a key from SECRET_KEY."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), purpose, hashlib.sha256).digest()
 
 
 def phone_hash(e164: str) -> str:
     """Keyed hash used to recognise a number without storing it."""
-    return hmac.new(_key("PHONE_HASH_KEY", b"engage-phone-hash"), e164.encode(),
-                    hashlib.sha256).hexdigest()
+    configured = current_app.config.get("PHONE_HASH_KEY")
+    key = configured.encode() if configured else _derived(b"engage-phone-hash")
+    return hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()
 
 
 def _fernet() -> Fernet:
     configured = current_app.config.get("PHONE_ENCRYPTION_KEY")
     if configured:
         return Fernet(configured.encode())
-    return Fernet(base64.urlsafe_b64encode(_key("", b"engage-phone-encryption")))
+    return Fernet(base64.urlsafe_b64encode(_derived(b"engage-phone-encryption")))
 
 
 def encrypt(e164: str) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from engage.responses.models import Answer, AnswerChoice, Response
@@ -54,7 +56,8 @@ def test_back_reload_and_double_submit_store_one_response(client, db, make_surve
     # back shows the earlier answer, kept across a reload
     answer(client, token, "transport", action="back")
     html = client.get("/s/housing/q").get_data(as_text=True)
-    assert 'value="4" checked' in html or 'checked value="4"' in html or 'checked id' in html
+    assert re.search(r'<input checked[^>]*value="4"', html), "the earlier answer is shown"
+    assert not re.search(r'<input checked[^>]*value="1"', html)
     # starting again from the landing page continues the same response
     client.post("/s/housing/start", data={"csrf_token": token})
     assert db.scalar(select(func.count(Response.id))) == 1
@@ -74,3 +77,39 @@ def test_unavailable_surveys_get_a_translated_page(client, make_survey) -> None:
     make_survey("draft", publish=False)
     assert client.get("/s/draft").status_code == 404
     assert client.get("/s/nothing-here", headers={"Accept-Language": "es"}).status_code == 404
+
+
+def test_closed_and_upcoming_surveys_explain_themselves(client, db, make_survey) -> None:
+    from datetime import timedelta
+
+    from engage.core.models import utcnow
+    from engage.surveys import operations
+
+    closed = make_survey("closed")
+    operations.close_survey(closed)
+    page = client.get("/s/closed?lang=es")
+    assert page.status_code == 410 and "Vivienda" in page.get_data(as_text=True)
+    upcoming = make_survey("later", sms_keyword="LATER")
+    upcoming.opens_at = utcnow() + timedelta(days=3)
+    db.flush()
+    page = client.get("/s/later")
+    assert page.status_code == 410
+    assert "opens on" in page.get_data(as_text=True)
+
+
+def test_arabic_pages_are_right_to_left(client, db) -> None:
+    from engage.surveys import operations
+    from engage.surveys.operations import QuestionData
+    from tests.factories import survey_data
+
+    survey = operations.create_survey(survey_data(
+        "rtl", locales=["ar", "en"], default_locale="ar", title={"ar": "السكن", "en": "Housing"},
+        intro={"ar": "مقدمة", "en": "Intro"}, thanks={"ar": "شكرا", "en": "Thanks"}))
+    operations.add_question(survey, QuestionData("yes_no", {"ar": "هل تستأجر؟", "en": "Do you rent?"}))
+    db.commit()
+    assert client.get("/s/rtl").status_code == 404, "a draft is not public"
+    operations.publish_survey(survey)
+    html = client.get("/s/rtl").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html and "السكن" in html
+    english = client.get("/s/rtl", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english and "Housing" in english
