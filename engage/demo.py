@@ -19,7 +19,7 @@ from engage.responses import operations as responses
 from engage.responses.models import Response
 from engage.surveys import operations as surveys
 from engage.surveys.models import Survey
-from engage.surveys.operations import QuestionData, SurveyData
+from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 from engage.surveys.queries import survey_spec
 
 DEMO_PASSWORD = "engage-demo-2026"  # noqa: S105 - printed for the demo on purpose
@@ -40,11 +40,16 @@ def _t(en: str, es: str, vi: str) -> dict[str, str]:
     return {"en": en, "es": es, "vi": vi}
 
 
+def _c(value: str, en: str, es: str, vi: str) -> ChoiceData:
+    return ChoiceData(_t(en, es, vi), value)
+
+
 QUESTIONS = (
     QuestionData("single_choice", _t("Do you own or rent your home?", "¿Es dueño(a) o alquila su vivienda?",
                                      "Bạn sở hữu hay thuê nhà?"), key="tenure", required=True,
-                 choices=[_t("Own", "Dueño(a)", "Sở hữu"), _t("Rent", "Alquilo", "Thuê"),
-                          _t("Other", "Otro", "Khác")], choice_values=["own", "rent", "other"]),
+                 choices=[_c("own", "Own", "Dueño(a)", "Sở hữu"),
+                          _c("rent", "Rent", "Alquilo", "Thuê"),
+                          _c("other", "Other", "Otro", "Khác")]),
     QuestionData("rating", _t("How quickly does your landlord make repairs?",
                               "¿Qué tan rápido hace reparaciones su arrendador?",
                               "Chủ nhà sửa chữa nhanh như thế nào?"), key="repairs",
@@ -54,10 +59,11 @@ QUESTIONS = (
                                                         "value": "rent"}]}),
     QuestionData("multiple_choice", _t("How do you usually get around?", "¿Cómo se transporta normalmente?",
                                        "Bạn thường đi lại bằng cách nào?"), key="transport",
-                 choices=[_t("Bus", "Autobús", "Xe buýt"), _t("Light rail", "Tren ligero", "Tàu điện"),
-                          _t("Bicycle", "Bicicleta", "Xe đạp"), _t("Walking", "A pie", "Đi bộ"),
-                          _t("Car", "Carro", "Ô tô")],
-                 choice_values=["bus", "rail", "bike", "walk", "car"]),
+                 choices=[_c("bus", "Bus", "Autobús", "Xe buýt"),
+                          _c("rail", "Light rail", "Tren ligero", "Tàu điện"),
+                          _c("bike", "Bicycle", "Bicicleta", "Xe đạp"),
+                          _c("walk", "Walking", "A pie", "Đi bộ"),
+                          _c("car", "Car", "Carro", "Ô tô")]),
     QuestionData("yes_no", _t("Do you feel safe walking in your neighborhood at night?",
                               "¿Se siente seguro(a) caminando en su vecindario de noche?",
                               "Bạn có cảm thấy an toàn khi đi bộ trong khu phố vào ban đêm không?"),
@@ -65,12 +71,11 @@ QUESTIONS = (
     QuestionData("single_choice", _t("What should the city do first?",
                                      "¿Qué debería hacer primero la ciudad?",
                                      "Thành phố nên làm gì trước tiên?"), key="priority",
-                 choices=[_t("Affordable housing", "Vivienda asequible", "Nhà ở giá rẻ"),
-                          _t("Parks", "Parques", "Công viên"),
-                          _t("Transit", "Transporte público", "Giao thông công cộng"),
-                          _t("Street safety", "Seguridad en las calles", "An toàn đường phố"),
-                          _t("Jobs", "Empleos", "Việc làm")],
-                 choice_values=["housing", "parks", "transit", "safety", "jobs"]),
+                 choices=[_c("housing", "Affordable housing", "Vivienda asequible", "Nhà ở giá rẻ"),
+                          _c("parks", "Parks", "Parques", "Công viên"),
+                          _c("transit", "Transit", "Transporte público", "Giao thông công cộng"),
+                          _c("safety", "Street safety", "Seguridad en las calles", "An toàn đường phố"),
+                          _c("jobs", "Jobs", "Empleos", "Việc làm")]),
     QuestionData("number", _t("How many years have you lived in this neighborhood?",
                               "¿Cuántos años ha vivido en este vecindario?",
                               "Bạn đã sống ở khu phố này bao nhiêu năm?"), key="years",
@@ -172,11 +177,12 @@ def _pick(q: QuestionSpec, rng: random.Random, locale: str) -> Input:
 
 
 def _synthetic_responses(survey: Survey, n: int, rng: random.Random) -> None:
-    spec = survey_spec(survey)
+    specs = {channel: survey_spec(survey, channel) for channel in ("web", "sms", "voice")}
     now = utcnow()
     for _i in range(n):
         locale = rng.choices(["en", "es", "vi"], [0.55, 0.3, 0.15])[0]
         channel = rng.choices(["web", "sms", "voice"], [0.6, 0.3, 0.1])[0]
+        spec = specs[channel]
         outcome = start(spec, locale)
         state = outcome.state
         finishes = rng.random() < 0.9

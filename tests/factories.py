@@ -15,7 +15,7 @@ from engage.accounts.operations import create_user
 from engage.plans.models import Department
 from engage.surveys import operations
 from engage.surveys.models import Survey
-from engage.surveys.operations import QuestionData, SurveyData
+from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 
 PASSWORD = "correct horse battery"
 
@@ -56,6 +56,10 @@ def _t(en: str, es: str, vi: str) -> dict[str, str]:
     return {"en": en, "es": es, "vi": vi}
 
 
+def _c(value: str, en: str, es: str, vi: str) -> ChoiceData:
+    return ChoiceData(_t(en, es, vi), value)
+
+
 def survey_data(slug: str = "housing", **overrides: object) -> SurveyData:
     data = SurveyData(
         slug=slug, title=_t("Housing", "Vivienda", "Nhà ở"),
@@ -71,14 +75,14 @@ def survey_data(slug: str = "housing", **overrides: object) -> SurveyData:
 QUESTIONS = (
     QuestionData("single_choice", _t("Own or rent?", "¿Dueño o alquila?", "Sở hữu hay thuê?"),
                  key="tenure", required=True,
-                 choices=[_t("Own", "Dueño", "Sở hữu"), _t("Rent", "Alquilo", "Thuê")],
-                 choice_values=["own", "rent"]),
+                 choices=[_c("own", "Own", "Dueño", "Sở hữu"), _c("rent", "Rent", "Alquilo", "Thuê")]),
     QuestionData("rating", _t("Rate repairs", "Califique", "Đánh giá"), key="repairs",
                  low_label=_t("Bad", "Malo", "Tệ"), high_label=_t("Good", "Bueno", "Tốt"),
                  condition={"clauses": [{"question": "tenure", "op": "equals", "value": "rent"}]}),
     QuestionData("multiple_choice", _t("Transport", "Transporte", "Đi lại"), key="transport",
-                 choices=[_t("Bus", "Autobús", "Xe buýt"), _t("Walk", "A pie", "Đi bộ"),
-                          _t("Car", "Carro", "Ô tô")], choice_values=["bus", "walk", "car"]),
+                 choices=[_c("bus", "Bus", "Autobús", "Xe buýt"),
+                          _c("walk", "Walk", "A pie", "Đi bộ"),
+                          _c("car", "Car", "Carro", "Ô tô")]),
     QuestionData("number", _t("Years here?", "¿Años aquí?", "Bao nhiêu năm?"), key="years",
                  minimum=0, maximum=100),
     QuestionData("free_text", _t("Anything else?", "¿Algo más?", "Điều gì khác?"),

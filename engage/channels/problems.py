@@ -13,6 +13,7 @@ def explain(problem: Problem) -> str:
         "choose_one": lambda: _("Please choose one of the options."),
         "choose_some": lambda: _("Please choose one or more of the options."),
         "yes_or_no": lambda: _("Please answer yes or no."),
+        "exclusive": lambda: _("That option cannot be combined with others."),
         "number": lambda: _("Please enter a number."),
         "number_range": lambda: _("Please enter a number from %(minimum)s to %(maximum)s.", **p),
         "rating": lambda: _("Please choose a number from %(minimum)s to %(maximum)s.", **p),

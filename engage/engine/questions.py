@@ -101,7 +101,13 @@ class MultipleChoice(QuestionType):
         known = {c.value for c in self.choices(q)}
         if not set(values) <= known:
             raise InvalidAnswer("choose_some", count=len(known))
-        return self._ordered(q, set(values))
+        return self._checked(q, set(values))
+
+    def _checked(self, q: QuestionSpec, picked: set[str]) -> tuple[str, ...]:
+        exclusive = [c for c in self.choices(q) if c.exclusive and c.value in picked]
+        if exclusive and len(picked) > 1:
+            raise InvalidAnswer("exclusive", value=exclusive[0].value)
+        return self._ordered(q, picked)
 
     def parse_text(self, q: QuestionSpec, text: str, locale: str) -> Value:
         whole = _match_choice(self.choices(q), text, locale)
@@ -117,7 +123,7 @@ class MultipleChoice(QuestionType):
             picked.add(value)
         if not picked:
             raise InvalidAnswer("choose_some", count=len(self.choices(q)))
-        return self._ordered(q, picked)
+        return self._checked(q, picked)
 
 
 class YesNo(SingleChoice):
@@ -186,12 +192,23 @@ class FreeText(QuestionType):
         return text
 
 
+class Note(QuestionType):
+    """Text to read, nothing to answer (XLSForm ``note``): every input moves on."""
+
+    name = "note"
+    storage = "none"
+
+    def parse(self, q: QuestionSpec, raw: Sequence[str], mode: str, locale: str) -> Value | None:
+        return None
+
+
 def _tidy(number: float) -> int | float:
     return int(number) if float(number).is_integer() else number
 
 
 TYPES: dict[str, QuestionType] = {
-    t.name: t for t in (SingleChoice(), MultipleChoice(), Rating(), YesNo(), Number(), FreeText())
+    t.name: t for t in (SingleChoice(), MultipleChoice(), Rating(), YesNo(), Number(), FreeText(),
+                        Note())
 }
 
 

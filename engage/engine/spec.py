@@ -16,6 +16,10 @@ Text = Mapping[str, str]
 class ChoiceSpec:
     value: str
     label: Text
+    #: Cannot be combined with other choices ("Prefer not to say", "None of these").
+    exclusive: bool = False
+    #: The choice this one details (a detailed race group under its minimum category).
+    group: str | None = None
 
 
 Op = Literal["equals", "not_equals", "answered", "not_answered", "gt", "lt"]
@@ -107,11 +111,12 @@ class SurveySpec:
     questions: tuple[QuestionSpec, ...]
 
     def __post_init__(self) -> None:
-        seen: set[str] = set()
-        for q in self.questions:
-            if q.condition and not q.condition.questions <= seen:
+        """Conditions look back only. A reference to a question this channel does not
+        ask is allowed: that question is simply never answered here."""
+        position = {q.key: i for i, q in enumerate(self.questions)}
+        for i, q in enumerate(self.questions):
+            if q.condition and any(position.get(ref, -1) >= i for ref in q.condition.questions):
                 raise ValueError(f"{q.key}: a condition may only refer to earlier questions")
-            seen.add(q.key)
 
     def question(self, key: str) -> QuestionSpec:
         for q in self.questions:

@@ -76,3 +76,13 @@ class AnswerChoice(db.Model):
     answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"),
                                            primary_key=True)
     value: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ResponseTag(db.Model):
+    """A response's self-reported demographics, one row per dimension value, kept by
+    ``record_answer`` so every breakdown is one join whichever channel answered."""
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -11,7 +11,14 @@ from engage.engine import Outcome, QuestionSpec, State, SurveySpec, question_typ
 from engage.engine.spec import Value
 from engage.extensions import db
 from engage.responses import phones
-from engage.responses.models import Answer, AnswerChoice, Respondent, Response, ResponseStatus
+from engage.responses.models import (
+    Answer,
+    AnswerChoice,
+    Respondent,
+    Response,
+    ResponseStatus,
+    ResponseTag,
+)
 from engage.surveys.models import Survey
 
 
@@ -84,15 +91,20 @@ def apply_outcome(response: Response, spec: SurveySpec, outcome: Outcome) -> Non
 
 
 def record_answer(response: Response, question: QuestionSpec, value: Value | None) -> None:
-    """The only writer of answers: replace the stored answer (or delete it for None)."""
+    """The only writer of answers: replace the stored answer (or delete it for None),
+    and the response's demographic tags when the question carries a dimension."""
+    storage = question_type(question).storage
+    if storage == "none":
+        return
     db.session.execute(
         delete(Answer).where(Answer.response_id == response.id,
                              Answer.question_id == question.id)
     )
+    if question.dimension:
+        _retag(response, question.dimension, value)
     if value is None:
         return
     answer = Answer(response_id=response.id, question_id=question.id)
-    storage = question_type(question).storage
     if storage == "choices":
         values = value if isinstance(value, tuple) else (value,)
         answer.selections = [AnswerChoice(value=str(v)) for v in values]
@@ -101,6 +113,16 @@ def record_answer(response: Response, question: QuestionSpec, value: Value | Non
     else:
         answer.text = str(value)
     db.session.add(answer)
+
+
+def _retag(response: Response, dimension: str, value: Value | None) -> None:
+    db.session.execute(
+        delete(ResponseTag).where(ResponseTag.response_id == response.id,
+                                  ResponseTag.dimension == dimension)
+    )
+    values = value if isinstance(value, tuple) else () if value is None else (value,)
+    for tag in dict.fromkeys(str(v) for v in values):
+        db.session.add(ResponseTag(response_id=response.id, dimension=dimension, value=tag))
 
 
 def _save_state(response: Response, state: State) -> None:

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.core.models import JSONType, TimestampMixin, UTCDateTime, utcnow
@@ -92,6 +92,9 @@ class Question(db.Model):
     #: engage.engine.spec.Condition.to_dict(), or None: always asked.
     condition: Mapped[dict | None] = mapped_column(JSONType)
     dimension: Mapped[str | None] = mapped_column(String(32))
+    #: Channels that ask this question; None asks it everywhere (detailed race groups
+    #: are offered on the web only: too long to read out or text).
+    channels: Mapped[list | None] = mapped_column(JSONType)
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
     choices: Mapped[list[Choice]] = relationship(
@@ -107,5 +110,7 @@ class Choice(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     value: Mapped[str] = mapped_column(String(64))
     label: Mapped[dict] = mapped_column(JSONType, default=dict)
+    exclusive: Mapped[bool] = mapped_column(default=False, server_default=false())
+    group: Mapped[str | None] = mapped_column(String(64))
 
     question: Mapped[Question] = relationship(back_populates="choices")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -49,16 +49,22 @@ class SurveyData:
 
 
 @dataclass
+class ChoiceData:
+    label: Text
+    #: Stable code for results and skip logic; made from the default label when None.
+    value: str | None = None
+    exclusive: bool = False
+    group: str | None = None
+
+
+@dataclass
 class QuestionData:
     type: str
     prompt: Text
     key: str | None = None
     required: bool = False
     help: Text = field(default_factory=dict)
-    #: One {locale: label} per choice, in order. Values come from ``choice_values`` or
-    #: are made from the default-language labels.
-    choices: list[Text] = field(default_factory=list)
-    choice_values: list[str] | None = None
+    choices: list[ChoiceData] = field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
@@ -66,6 +72,8 @@ class QuestionData:
     high_label: Text = field(default_factory=dict)
     condition: dict[str, Any] | None = None
     dimension: str | None = None
+    #: Channels that ask it (None: all).
+    channels: list[str] | None = None
 
 
 # -- surveys -------------------------------------------------------------------------
@@ -226,7 +234,9 @@ def _copy_question(q: Question) -> Question:
         position=q.position, key=q.key, type=q.type, prompt=dict(q.prompt), help=dict(q.help or {}),
         required=q.required, settings=dict(q.settings or {}), condition=q.condition,
         dimension=q.dimension,
-        choices=[Choice(position=c.position, value=c.value, label=dict(c.label)) for c in q.choices],
+        channels=q.channels,
+        choices=[Choice(position=c.position, value=c.value, label=dict(c.label),
+                        exclusive=c.exclusive, group=c.group) for c in q.choices],
     )
 
 
@@ -268,8 +278,8 @@ def _update_published_texts(question: Question, data: QuestionData) -> None:
     locales = question.survey.locales
     question.prompt = _clean_text(data.prompt, locales)
     question.help = _clean_text(data.help, locales)
-    for choice, label in zip(question.choices, data.choices, strict=True):
-        choice.label = _clean_text(label, locales)
+    for choice, new in zip(question.choices, data.choices, strict=True):
+        choice.label = _clean_text(new.label, locales)
     settings = dict(question.settings or {})
     settings.update(low_label=_clean_text(data.low_label, locales),
                     high_label=_clean_text(data.high_label, locales))
@@ -289,8 +299,8 @@ def _apply_question_data(survey: Survey, question: Question, data: QuestionData,
     elif any(q.key == key and q is not question for q in survey.questions):
         errors.append(_l("Another question already uses the code %(key)s.", key=key))
     locales = survey.locales
-    choices = [_clean_text(c, locales) for c in data.choices]
-    choices = [c for c in choices if any(c.values())]
+    choices = [replace(c, label=_clean_text(c.label, locales)) for c in data.choices]
+    choices = [c for c in choices if any(c.label.values())]
     if TYPES[data.type].has_choices and len(choices) < 2:
         errors.append(_l("Give at least two options."))
     if (data.minimum is not None and data.maximum is not None and data.minimum > data.maximum):
@@ -313,28 +323,32 @@ def _apply_question_data(survey: Survey, question: Question, data: QuestionData,
     question.required = bool(data.required) and data.dimension is None
     question.dimension = data.dimension
     question.condition = condition.to_dict() if condition else None
+    question.channels = list(data.channels) if data.channels else None
     question.settings = {
         "minimum": data.minimum, "maximum": data.maximum, "max_length": data.max_length,
         "low_label": _clean_text(data.low_label, locales),
         "high_label": _clean_text(data.high_label, locales),
     }
-    values = data.choice_values or _values_from_labels(choices, survey.default_locale)
+    values = _choice_values(choices, survey.default_locale)
     old = {c.position: c for c in question.choices}
     question.choices = [
-        _choice(old.get(i + 1), i + 1, values[i], label) for i, label in enumerate(choices)
+        _choice(old.get(i + 1), i + 1, values[i], c) for i, c in enumerate(choices)
     ] if TYPES[data.type].has_choices else []
 
 
-def _choice(existing: Choice | None, position: int, value: str, label: Text) -> Choice:
+def _choice(existing: Choice | None, position: int, value: str, data: ChoiceData) -> Choice:
     choice = existing or Choice()
-    choice.position, choice.value, choice.label = position, value, label
+    choice.position, choice.value, choice.label = position, value, data.label
+    choice.exclusive, choice.group = data.exclusive, data.group
     return choice
 
 
-def _values_from_labels(choices: Sequence[Text], default_locale: str) -> list[str]:
+def _choice_values(choices: Sequence[ChoiceData], default_locale: str) -> list[str]:
+    """Given values, else codes made from the default-language labels, all distinct."""
     values: list[str] = []
-    for i, label in enumerate(choices, start=1):
-        base = re.sub(r"[^a-z0-9]+", "_", fold(label.get(default_locale, ""))).strip("_")[:40]
+    for i, c in enumerate(choices, start=1):
+        base = c.value or re.sub(r"[^a-z0-9]+", "_",
+                                 fold(c.label.get(default_locale, ""))).strip("_")[:40]
         value = base or f"option_{i}"
         while value in values:
             value = f"{value}_{i}"

@@ -28,7 +28,8 @@ def question_spec(q: Question) -> QuestionSpec:
         type=q.type,
         prompt=dict(q.prompt or {}),
         required=q.required,
-        choices=tuple(ChoiceSpec(c.value, dict(c.label or {})) for c in q.choices),
+        choices=tuple(ChoiceSpec(c.value, dict(c.label or {}), c.exclusive, c.group)
+                      for c in q.choices),
         help=dict(q.help or {}),
         minimum=s.get("minimum"),
         maximum=s.get("maximum"),
@@ -41,14 +42,14 @@ def question_spec(q: Question) -> QuestionSpec:
     )
 
 
-def survey_spec(survey: Survey) -> SurveySpec:
-    """The engine's frozen view of ``survey``; cached per revision, since a conversation
-    step needs it on every request of every channel."""
-    return _cached_spec(survey.id, survey.revision)
+def survey_spec(survey: Survey, channel: str | None = None) -> SurveySpec:
+    """The engine's frozen view of ``survey`` as asked on ``channel`` (None: every
+    question); cached per revision, since every step of every channel needs it."""
+    return _cached_spec(survey.id, survey.revision, channel)
 
 
 @lru_cache(maxsize=256)
-def _cached_spec(survey_id: int, revision: str) -> SurveySpec:
+def _cached_spec(survey_id: int, revision: str, channel: str | None) -> SurveySpec:
     survey = db.session.scalar(
         select(Survey).where(Survey.id == survey_id)
         .options(selectinload(Survey.questions).selectinload(Question.choices))
@@ -58,5 +59,6 @@ def _cached_spec(survey_id: int, revision: str) -> SurveySpec:
         slug=survey.slug,
         default_locale=survey.default_locale,
         locales=tuple(survey.locales),
-        questions=tuple(question_spec(q) for q in survey.questions),
+        questions=tuple(question_spec(q) for q in survey.questions
+                        if channel is None or q.channels is None or channel in q.channels),
     )

@@ -28,7 +28,7 @@ from engage.surveys.forms import (
 )
 from engage.surveys.labels import CHANNEL_LABELS, OP_LABELS, STATUS_LABELS, TYPE_LABELS
 from engage.surveys.models import Question, Survey
-from engage.surveys.operations import QuestionData, SurveyData
+from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 from engage.surveys.queries import survey_spec
 
 bp = Blueprint("surveys", __name__, url_prefix="/staff/surveys")
@@ -186,8 +186,16 @@ def _question_data(form: QuestionForm, survey: Survey, question: Question | None
     locales = survey.locales
     lines = {code: (form[f"choices__{code}"].data or "").splitlines() for code in locales}
     count = max((len(v) for v in lines.values()), default=0)
-    choices = [{code: (lines[code][i] if i < len(lines[code]) else "") for code in locales}
-               for i in range(count)]
+    existing = question.choices if question else []
+    choices = [
+        ChoiceData(
+            label={code: (lines[code][i] if i < len(lines[code]) else "") for code in locales},
+            value=existing[i].value if i < len(existing) else None,
+            exclusive=existing[i].exclusive if i < len(existing) else False,
+            group=existing[i].group if i < len(existing) else None,
+        )
+        for i in range(count)
+    ]
     condition = None
     if form.condition.data == KEEP and question is not None:
         condition = question.condition
@@ -202,6 +210,7 @@ def _question_data(form: QuestionForm, survey: Survey, question: Question | None
         max_length=form.max_length.data, low_label=translated_data(form, "low_label", locales),
         high_label=translated_data(form, "high_label", locales), condition=condition,
         dimension=question.dimension if question else None,
+        channels=question.channels if question else None,
     )
 
 

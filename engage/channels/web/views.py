@@ -38,7 +38,7 @@ def _open_survey(slug: str) -> tuple[Survey, SurveySpec]:
     if not survey.is_open():
         use_locale(_pick_locale(survey, None))
         abort(_unavailable(survey))
-    return survey, survey_spec(survey)
+    return survey, survey_spec(survey, Channel.WEB)
 
 
 def _unavailable(survey: Survey) -> WsgiResponse:
