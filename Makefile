@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 LOCALES := es vi tl zh_Hans ar en
 
-.PHONY: run test test-pg lint translations bench worker clean-db
+.PHONY: run test test-pg lint translations bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ lint: $(VENV)/.dev-deps
 
 ## translations: extract UI strings, update every catalog, compile
 translations: $(VENV)/.deps
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k _lp:1c,2 -o translations/messages.pot \
 		--no-location --sort-output --project Engage .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/python -m engage.core.catalogs fill-english translations/en/LC_MESSAGES/messages.po
@@ -51,3 +51,7 @@ translations: $(VENV)/.deps
 
 bench: $(VENV)/.dev-deps
 	$(BIN)/python bench/web_submit.py
+
+## screenshots: a survey page at phone width in each shipped language (docs/screenshots/)
+screenshots: $(VENV)/.dev-deps
+	$(BIN)/python -m tests.browser.screenshots

@@ -12,6 +12,8 @@ from engage.accounts.models import User
 from engage.accounts.operations import create_user
 from engage.core.models import utcnow
 from engage.demographics.models import Area
+from engage.demographics.operations import add_standard_questions, question_data
+from engage.demographics.standard import DIMENSIONS
 from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, start, step
 from engage.extensions import db
 from engage.plans.models import Department
@@ -45,11 +47,6 @@ def _c(value: str, en: str, es: str, vi: str) -> ChoiceData:
 
 
 QUESTIONS = (
-    QuestionData("single_choice", _t("Do you own or rent your home?", "¿Es dueño(a) o alquila su vivienda?",
-                                     "Bạn sở hữu hay thuê nhà?"), key="tenure", required=True,
-                 choices=[_c("own", "Own", "Dueño(a)", "Sở hữu"),
-                          _c("rent", "Rent", "Alquilo", "Thuê"),
-                          _c("other", "Other", "Otro", "Khác")]),
     QuestionData("rating", _t("How quickly does your landlord make repairs?",
                               "¿Qué tan rápido hace reparaciones su arrendador?",
                               "Chủ nhà sửa chữa nhanh như thế nào?"), key="repairs",
@@ -84,6 +81,9 @@ QUESTIONS = (
                                  "Bạn có muốn thành phố biết thêm điều gì không?"), key="comments",
                  max_length=500),
 )
+
+DEMOGRAPHICS = ("race_ethnicity", "home_language", "area", "age_band", "gender_identity",
+                "income_band", "disability")
 
 COMMENTS = {
     "en": ["More buses at night please", "Fix the sidewalks on 5th", "Rents are too high"],
@@ -149,8 +149,10 @@ def _survey(department: Department, areas: list[Area]) -> Survey:
         default_locale="en", locales=["en", "es", "vi"], channels=["web", "sms", "voice"],
         sms_keyword="DEMO", department_id=department.id, area_ids=[a.id for a in areas],
     ))
+    surveys.add_question(survey, question_data(survey, DIMENSIONS["tenure"].questions[0]))
     for data in QUESTIONS:
         surveys.add_question(survey, data)
+    add_standard_questions(survey, DEMOGRAPHICS)
     surveys.publish_survey(survey)
     return survey
 
@@ -160,12 +162,15 @@ def _pick(q: QuestionSpec, rng: random.Random, locale: str) -> Input:
     if not q.required and rng.random() < 0.08:
         return Input(Action.SKIP)
     if q.type in ("single_choice", "multiple_choice"):
-        n = len(q.choices)
-        if q.type == "multiple_choice":
-            picks = rng.sample(range(1, n + 1), k=rng.randint(1, 3))
-            return Input(Action.ANSWER, (",".join(map(str, picks)),))
-        weights = [1.0 + (i == 1) * 1.5 for i in range(n)]
-        return Input(Action.ANSWER, (str(rng.choices(range(1, n + 1), weights)[0]),))
+        numbers = [i for i, c in enumerate(q.choices, start=1) if not c.exclusive]
+        exclusive = [i for i, c in enumerate(q.choices, start=1) if c.exclusive]
+        if exclusive and rng.random() < 0.05:
+            return Input(Action.ANSWER, (str(rng.choice(exclusive)),))
+        # Earlier options are likelier, so groups differ in size as they do in a city.
+        weights = [1.0 / (rank + 1) ** 0.7 for rank in range(len(numbers))]
+        k = 2 if q.type == "multiple_choice" and rng.random() < 0.15 else 1
+        picks = {rng.choices(numbers, weights)[0] for _ in range(k)}
+        return Input(Action.ANSWER, (",".join(map(str, sorted(picks))),))
     if q.type == "rating":
         return Input(Action.ANSWER, (str(rng.choices(range(1, 6), [3, 4, 4, 3, 2])[0]),))
     if q.type == "yes_no":

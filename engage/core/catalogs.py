@@ -10,9 +10,17 @@ import re
 import sys
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.pofile import read_po, write_po
 
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def catalog_folder(code: str) -> str:
+    """The folder Flask-Babel looks in for ``code``: Babel reads ``tl`` as ``fil_PH``,
+    so the Tagalog catalog lives in ``fil``."""
+    locale = Locale.parse(code)
+    return code if str(locale) == code else locale.language
 
 
 def catalog_gaps(path: Path) -> list[str]:

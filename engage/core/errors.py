@@ -11,3 +11,6 @@ class DomainError(Exception):
     def __init__(self, *messages: object) -> None:
         super().__init__(*messages)
         self.messages: Sequence[object] = messages
+
+    def __str__(self) -> str:
+        return " ".join(str(m) for m in self.messages)

@@ -12,6 +12,7 @@ from babel import Locale, UnknownLocaleError
 from flask import current_app, g, request, session
 from flask_babel import gettext as _  # noqa: F401 - re-exported for domains
 from flask_babel import lazy_gettext as _l  # noqa: F401
+from flask_babel import lazy_pgettext as _lp  # noqa: F401 - for words with two senses
 from flask_babel import refresh
 
 #: Native names for the shipped locales where Babel's own is awkward ("tl" is an alias).

@@ -14,7 +14,7 @@ def fold(text: str) -> str:
 
     Control characters go; letters of every script stay (Arabic, Chinese...).
     """
-    text = unicodedata.normalize("NFKD", text.casefold())
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     kept = []
     for ch in text:
         cat = unicodedata.category(ch)

@@ -16,6 +16,7 @@ TYPE_LABELS = {
     "yes_no": _l("Yes / no"),
     "number": _l("Number"),
     "free_text": _l("Free text"),
+    "note": _l("Note (no answer)"),
 }
 OP_LABELS = {
     "equals": _l("is"),

@@ -11,6 +11,8 @@ from engage.core.errors import DomainError
 from engage.core.i18n import _, resolve, use_locale
 from engage.core.roles import Permission, require
 from engage.demographics.models import Area
+from engage.demographics.operations import add_standard_questions
+from engage.demographics.standard import DIMENSIONS
 from engage.engine import Condition
 from engage.extensions import db
 from engage.plans.models import Department
@@ -121,6 +123,7 @@ def overview(survey_id: int) -> str:
         "surveys/overview.html", survey=survey, problems=operations.publication_problems(survey),
         status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, type_labels=TYPE_LABELS,
         conditions={q.key: _describe_condition(survey, q) for q in survey.questions},
+        dimensions=DIMENSIONS, asked={q.dimension for q in survey.questions if q.dimension},
     )
 
 
@@ -259,6 +262,20 @@ def _question_action(survey_id: int, question_id: int, action: str) -> Response:
 @require(Permission.EDIT_SURVEYS)
 def question_action(survey_id: int, question_id: int, action: str) -> Response:
     return _question_action(survey_id, question_id, action)
+
+
+@bp.post("/<int:survey_id>/demographics")
+@require(Permission.EDIT_SURVEYS)
+def demographics(survey_id: int) -> Response:
+    survey = db.get_or_404(Survey, survey_id)
+    try:
+        added = add_standard_questions(survey, request.form.getlist("dimension"))
+    except DomainError as err:
+        db.session.rollback()
+        _flash_errors(err)
+    else:
+        flash(_("Added %(n)s demographic questions.", n=len(added)), "success")
+    return redirect(url_for(".overview", survey_id=survey_id))
 
 
 @bp.post("/<int:survey_id>/<any(publish, close):action>")

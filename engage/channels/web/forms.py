@@ -52,6 +52,8 @@ def answer_field(q: QuestionSpec, locale: str, default: str) -> Field:
                                   validate_choice=False)
     if q.type == "number":
         return StringField(label, render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    if q.type == "note":
+        return HiddenField(label)
     return TextAreaField(label, render_kw={"rows": 5, "maxlength": q.max_length or 2000})
 
 

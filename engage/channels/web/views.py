@@ -13,7 +13,7 @@ from engage.core.i18n import _, browser_locales, negotiate, resolve, use_locale
 from engage.core.models import utcnow
 from engage.engine import Action, Input, State, start, step
 from engage.engine.conversation import Outcome, progress
-from engage.engine.spec import SurveySpec
+from engage.engine.spec import QuestionSpec, SurveySpec
 from engage.extensions import db
 from engage.responses import operations as responses
 from engage.responses.models import Response, ResponseStatus
@@ -152,7 +152,21 @@ def _render_question(survey: Survey, spec: SurveySpec, state: State,
         low_label=resolve(q.low_label, state.locale, spec.default_locale),
         high_label=resolve(q.high_label, state.locale, spec.default_locale),
         prompt=resolve(q.prompt, state.locale, spec.default_locale),
+        groups=_group_headings(spec, q, state.locale),
     )
+
+
+def _group_headings(spec: SurveySpec, q: QuestionSpec, locale: str) -> dict[str, str]:
+    """choice value -> heading, where a choice starts a new group (detailed race groups
+    listed under their minimum category, named as in the earlier question)."""
+    names = {c.value: resolve(c.label, locale, spec.default_locale)
+             for other in spec.questions for c in other.choices}
+    headings, previous = {}, None
+    for c in q.choices:
+        if c.group and c.group != previous:
+            headings[c.value] = names.get(c.group, c.group)
+        previous = c.group
+    return headings
 
 
 @bp.post("/<slug>/language")
