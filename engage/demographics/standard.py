@@ -76,7 +76,8 @@ RACE_DETAIL = (
              ("asian_korean", _lp("ancestry", "Korean")), ("asian_japanese", _l("Japanese")), group="asian")
     + _choices(("black_african_american", _l("African American")), ("black_jamaican", _l("Jamaican")),
                ("black_haitian", _l("Haitian")), ("black_nigerian", _l("Nigerian")),
-               ("black_ethiopian", _l("Ethiopian")), ("black_somali", _lp("ancestry", "Somali")), group="black")
+               ("black_ethiopian", _l("Ethiopian")), ("black_somali", _lp("ancestry", "Somali")),
+               group="black")
     + _choices(("hispanic_mexican", _l("Mexican")), ("hispanic_puerto_rican", _l("Puerto Rican")),
                ("hispanic_salvadoran", _l("Salvadoran")), ("hispanic_cuban", _l("Cuban")),
                ("hispanic_dominican", _l("Dominican")), ("hispanic_guatemalan", _l("Guatemalan")),
