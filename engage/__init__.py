@@ -95,8 +95,10 @@ def configure_blueprints(app: Flask) -> None:
     from engage.demographics.views import bp as demographics_bp
     from engage.plans.views import bp as plans_bp
     from engage.surveys.views import bp as surveys_bp
+    from engage.surveys.xlsform_views import bp as xlsform_bp
 
-    for bp in (web_bp, accounts_bp, dashboard_bp, surveys_bp, plans_bp, demographics_bp):
+    for bp in (web_bp, accounts_bp, dashboard_bp, surveys_bp, xlsform_bp, plans_bp,
+               demographics_bp):
         app.register_blueprint(bp)
 
 

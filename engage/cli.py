@@ -59,5 +59,38 @@ def demo(responses: int) -> None:
         click.echo(line)
 
 
+@engage_cli.command("import-survey")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--publish", is_flag=True, help="Publish it once imported.")
+def import_survey(path: str, publish: bool) -> None:
+    """Create a survey from an XLSForm (.xlsx); refusals name sheet, row and column."""
+    from engage.surveys.xlsform import import_survey as run
+
+    try:
+        with open(path, "rb") as fh:
+            survey = run(fh, publish=publish)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(f"Imported {survey.slug}: {len(survey.questions)} questions, {survey.status}.")
+
+
+@engage_cli.command("export-survey")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def export_survey(slug: str, path: str) -> None:
+    """Write a survey as an XLSForm (.xlsx)."""
+    from pathlib import Path
+
+    from engage.surveys.queries import survey_by_slug
+    from engage.surveys.xlsform import export_survey as run
+
+    survey = survey_by_slug(slug)
+    if survey is None:
+        raise click.ClickException(f"No survey {slug!r}.")
+    Path(path).write_bytes(run(survey))
+    click.echo(f"Wrote {path}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(engage_cli)

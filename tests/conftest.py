@@ -90,6 +90,9 @@ def db(app: Flask) -> Iterator[orm.scoped_session]:
 
 @pytest.fixture
 def client(app: Flask, db: orm.scoped_session) -> FlaskClient:
+    from engage.extensions import limiter
+
+    limiter.reset()  # each test signs in afresh; the limiter would count them all
     return app.test_client()
 
 

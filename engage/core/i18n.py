@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from babel import Locale, UnknownLocaleError
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import gettext as _  # noqa: F401 - re-exported for domains
 from flask_babel import lazy_gettext as _l  # noqa: F401
 from flask_babel import lazy_pgettext as _lp  # noqa: F401 - for words with two senses
@@ -106,7 +106,7 @@ def resolve(text: Mapping[str, str] | None, locale: str, default: str = "en") ->
 
 
 def browser_locales() -> list[str]:
-    return [value for value, _q in request.accept_languages] if request else []
+    return [value for value, _q in request.accept_languages] if has_request_context() else []
 
 
 def select_ui_locale() -> str:
@@ -115,6 +115,8 @@ def select_ui_locale() -> str:
     chosen = g.get("locale")
     if chosen:
         return chosen
+    if not has_request_context():  # CLI commands and workers speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     available = current_app.config["UI_LOCALES"]
     for candidate in (request.args.get("lang"), session.get("ui_lang")):
         if candidate and normalise_code(candidate) in available:

@@ -320,7 +320,8 @@ def _apply_question_data(survey: Survey, question: Question, data: QuestionData,
     question.type = data.type
     question.prompt = _clean_text(data.prompt, locales)
     question.help = _clean_text(data.help, locales)
-    question.required = bool(data.required) and data.dimension is None
+    # Demographic questions are never required; a note has nothing to answer.
+    question.required = bool(data.required) and data.dimension is None and data.type != "note"
     question.dimension = data.dimension
     question.condition = condition.to_dict() if condition else None
     question.channels = list(data.channels) if data.channels else None

@@ -1,0 +1,51 @@
+"""Staff in a real browser: import an XLSForm, preview it in Vietnamese, publish it;
+the editor passes axe-core's serious and critical checks."""
+
+from __future__ import annotations
+
+from engage.accounts.operations import create_user
+from engage.surveys.xlsform import XLSX_MIMETYPE
+from tests.browser.conftest import axe_violations
+from tests.factories import PASSWORD
+from tests.surveys.test_xlsform import form
+
+
+def sign_in(server, page_factory):  # type: ignore[no-untyped-def]
+    server.run(lambda: create_user("builder@city.test", PASSWORD, "staff"))
+    page = page_factory(width=1280, height=900)
+    page.goto(f"{server.url}/staff/login")
+    page.fill("input[name=email]", "builder@city.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("button.primary").click()
+    page.wait_for_url(f"{server.url}/staff/")
+    return page
+
+
+def test_import_preview_in_vietnamese_and_publish(live_server, page_factory) -> None:
+    page = sign_in(live_server, page_factory)
+    page.get_by_role("link", name="Import").click()
+    violations = {"import": axe_violations(page)}
+    page.set_input_files("input[type=file]", files=[{
+        "name": "housing.xlsx", "mimeType": XLSX_MIMETYPE, "buffer": form()}])
+    page.locator("form button.primary").click()
+    page.wait_for_url("**/staff/surveys/*")
+    assert "Survey imported." in page.content()
+    violations["overview"] = axe_violations(page)
+
+    page.get_by_role("link", name="Preview in Tiếng Việt").click()
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.get_by_text("Sở hữu hay thuê?").count() == 1
+    assert page.get_by_text("Xe buýt").count() == 1
+    violations["preview"] = axe_violations(page)
+    page.go_back()
+
+    page.get_by_role("link", name="Edit").first.click()
+    violations["question editor"] = axe_violations(page)
+    page.go_back()
+    page.get_by_role("button", name="Publish").click()
+    assert page.locator(".status").first.inner_text() == "Published"
+
+    resident = page_factory(locale="vi-VN")
+    resident.goto(f"{live_server.url}/s/housing-2026")
+    assert resident.locator("html").get_attribute("lang") == "vi"
+    assert {name: v for name, v in violations.items() if v} == {}
