@@ -38,6 +38,15 @@ class Config:
     CITY_NAME = _env("ENGAGE_CITY_NAME", "Our City")
     CITY_TIMEZONE = _env("ENGAGE_TIMEZONE", "America/Los_Angeles")
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
+    # Twilio: with no credentials the console backend is used (and the staff simulator).
+    TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+    TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
+    TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
+    #: Where the REST client sends (tests point it at a fake Twilio on 127.0.0.1).
+    TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL")
+    SMS_PROGRAM_NAME = _env("ENGAGE_SMS_PROGRAM_NAME")  # defaults to the city's name
+    SMS_MAX_MISSES = 3
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     BABEL_DEFAULT_LOCALE = "en"
@@ -66,6 +75,8 @@ class TestingConfig(Config):
     )
     RATELIMIT_STORAGE_URI = "memory://"
     PHONE_HASH_KEY = "test-phone-hash-key"
+    TWILIO_AUTH_TOKEN = "test-auth-token"  # noqa: S105 - webhooks are signed with it in tests
+    PUBLIC_BASE_URL = "https://engage.example.gov"
 
 
 class ProductionConfig(Config):

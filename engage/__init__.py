@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import DEV_SECRET, Config, config_from_env
+
+#: Twilio's webhooks: signed, never refused for what a resident typed.
+WEBHOOK_BLUEPRINTS = frozenset({"sms", "voice"})
 
 
 def create_app(config: type[Config] | None = None, **overrides: object) -> Flask:
@@ -90,6 +93,8 @@ def _sqlite_begin(conn: object) -> None:
 def configure_blueprints(app: Flask) -> None:
     """Every blueprint, listed: no auto-discovery."""
     from engage.accounts.views import bp as accounts_bp
+    from engage.channels.sms.staff_views import bp as sms_staff_bp
+    from engage.channels.sms.views import bp as sms_bp
     from engage.channels.web.views import bp as web_bp
     from engage.dashboard.views import bp as dashboard_bp
     from engage.demographics.views import bp as demographics_bp
@@ -97,8 +102,8 @@ def configure_blueprints(app: Flask) -> None:
     from engage.surveys.views import bp as surveys_bp
     from engage.surveys.xlsform_views import bp as xlsform_bp
 
-    for bp in (web_bp, accounts_bp, dashboard_bp, surveys_bp, xlsform_bp, plans_bp,
-               demographics_bp):
+    for bp in (web_bp, sms_bp, accounts_bp, dashboard_bp, surveys_bp, xlsform_bp, plans_bp,
+               demographics_bp, sms_staff_bp):
         app.register_blueprint(bp)
 
 
@@ -106,6 +111,16 @@ def configure_request_cycle(app: Flask) -> None:
     """One commit point per request: operations flush, the request commits before the
     response leaves, so whatever a resident was told is saved, is."""
     from engage.extensions import db
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        """No text field holds a NUL byte (PostgreSQL refuses them): say so, store
+        nothing. Webhooks clean residents' texts themselves instead."""
+        if request.blueprint in WEBHOOK_BLUEPRINTS:
+            return
+        values = [*request.args.values(), *(v for _k, v in request.form.items(multi=True))]
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def commit(response):  # type: ignore[no-untyped-def]

@@ -19,7 +19,10 @@ from engage import create_app
 from engage.extensions import db as _db
 from engage.surveys.queries import _cached_spec
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.fake_twilio", "tests.live"]
+
+# The fake Twilio and the live server are on loopback: never through a proxy.
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

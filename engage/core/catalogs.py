@@ -34,11 +34,13 @@ def catalog_gaps(path: Path) -> list[str]:
             continue
         if message.fuzzy:
             gaps.append(f"fuzzy: {message.id!r}")
-        if not message.string:
-            gaps.append(f"untranslated: {message.id!r}")
-        elif sorted(PLACEHOLDER.findall(str(message.id))) != sorted(
-                PLACEHOLDER.findall(str(message.string))):
-            gaps.append(f"placeholders differ: {message.id!r}")
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings):
+            gaps.append(f"untranslated: {ids[0]!r}")
+        elif any(sorted(PLACEHOLDER.findall(ids[-1])) != sorted(PLACEHOLDER.findall(s))
+                 for s in strings):
+            gaps.append(f"placeholders differ: {ids[0]!r}")
     return gaps
 
 
@@ -47,7 +49,7 @@ def fill_english(path: Path) -> None:
         catalog = read_po(fh, locale="en")
     for message in catalog:
         if message.id:
-            message.string = message.id
+            message.string = message.id  # singular and plural alike
             message.flags.discard("fuzzy")
     with path.open("wb") as fh:
         write_po(fh, catalog, width=76)

@@ -25,8 +25,9 @@ class NamedForm(FlaskForm):
 
 
 def _form_class() -> type[NamedForm]:
+    name = _("Name")
     fields = {
-        f"name__{code}": StringField(f"{_('Name')} · {language_name(code)}",
+        f"name__{code}": StringField(f"{name} · {language_name(code)}",
                                      validators=[Length(max=200)] + (
                                          [DataRequired()] if code == "en" else []))
         for code in current_app.config["UI_LOCALES"]

@@ -34,12 +34,15 @@ class Permission(StrEnum):
     PUBLISH_SURVEYS = "publish_surveys"
     MANAGE_USERS = "manage_users"
     MANAGE_SETUP = "manage_setup"  # departments and neighbourhoods
+    #: Texts residents sent and received (their words, never their numbers), and the
+    #: phone simulator.
+    USE_MESSAGES = "use_messages"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.STAFF: frozenset({Permission.VIEW_DASHBOARD, Permission.EDIT_SURVEYS,
-                          Permission.PUBLISH_SURVEYS}),
+                          Permission.PUBLISH_SURVEYS, Permission.USE_MESSAGES}),
     Role.PLANNER: frozenset({Permission.VIEW_DASHBOARD}),
     Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD}),
 }

@@ -110,19 +110,29 @@ class MultipleChoice(QuestionType):
         return self._ordered(q, picked)
 
     def parse_text(self, q: QuestionSpec, text: str, locale: str) -> Value:
-        whole = _match_choice(self.choices(q), text, locale)
+        """Numbers ("2,4", "2 y 4") and labels, several words long or not ("autobús y a
+        pie"): labels are found first, longest first, then what is left must be numbers."""
+        choices = self.choices(q)
+        whole = _match_choice(choices, text, locale)
         if whole is not None:
             return (whole,)
+        rest = f" {' '.join(tokens(text))} "
         picked = set()
-        for token in tokens(text):
+        labelled = sorted(((fold(label), c.value) for c in choices for label in c.label.values()
+                           if label), key=lambda pair: -len(pair[0]))
+        for label, value in labelled:
+            if f" {label} " in rest:
+                picked.add(value)
+                rest = rest.replace(f" {label} ", " ")
+        for token in rest.split():
             if token in JOINERS:
                 continue
-            value = _match_choice(self.choices(q), token, locale)
+            value = _match_choice(choices, token, locale)
             if value is None:
-                raise InvalidAnswer("choose_some", count=len(self.choices(q)))
+                raise InvalidAnswer("choose_some", count=len(choices))
             picked.add(value)
         if not picked:
-            raise InvalidAnswer("choose_some", count=len(self.choices(q)))
+            raise InvalidAnswer("choose_some", count=len(choices))
         return self._checked(q, picked)
 
 

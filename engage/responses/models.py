@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.core.models import JSONType, UTCDateTime, utcnow
@@ -25,6 +25,9 @@ class Respondent(db.Model):
     locale: Mapped[str | None] = mapped_column(String(16))
     followup_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Texted STOP (in any language): nothing is sent to this number until START.
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engage.core.models import utcnow
 from engage.engine import Outcome, QuestionSpec, State, SurveySpec, question_type
@@ -138,17 +140,47 @@ def _save_state(response: Response, state: State) -> None:
     response.updated_at = utcnow()
 
 
+def respondent_for_phone(e164: str, lock: bool = False) -> Respondent:
+    """The resident texting or calling from ``e164``, matched by keyed hash and made on
+    first contact. Safe when two messages from a new number arrive at once (the insert
+    ignores a conflict); ``lock`` holds the row so their handling takes turns."""
+    digest = phones.phone_hash(e164)
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    db.session.execute(
+        insert(Respondent).values(phone_hash=digest, followup_consent=False, opted_out=False,
+                                  created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["phone_hash"])
+    )
+    query = select(Respondent).where(Respondent.phone_hash == digest)
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def set_opted_out(respondent: Respondent, opted_out: bool) -> None:
+    """STOP in any language, or START. Outgoing code checks this before every send."""
+    respondent.opted_out = opted_out
+    respondent.opted_out_at = utcnow() if opted_out else None
+    db.session.flush()
+
+
+def restart_response(response: Response, outcome: Outcome) -> None:
+    """"Start again": the same response (one resident, one response), answers cleared."""
+    db.session.execute(delete(Answer).where(Answer.response_id == response.id))
+    db.session.execute(delete(ResponseTag).where(ResponseTag.response_id == response.id))
+    response.completed_at = None
+    _save_state(response, outcome.state)
+    db.session.flush()
+
+
 def consent_to_followup(response: Response, raw_phone: str, locale: str) -> Respondent:
     """Keep the resident's number, encrypted, because they asked to hear back.
 
     Raises phones.InvalidPhone. The same number answering twice is one respondent.
     """
     e164 = phones.normalise(raw_phone)
-    digest = phones.phone_hash(e164)
-    respondent = db.session.scalar(select(Respondent).where(Respondent.phone_hash == digest))
-    if respondent is None:
-        respondent = Respondent(phone_hash=digest)
-        db.session.add(respondent)
+    respondent = respondent_for_phone(e164)
     respondent.phone_encrypted = phones.encrypt(e164)
     respondent.followup_consent = True
     respondent.consent_at = utcnow()

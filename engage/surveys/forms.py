@@ -40,6 +40,8 @@ class SurveyForm(FlaskForm):
     channels = MultiCheckboxField(_l("Channels"),
                                   choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()])
     sms_keyword = StringField(_l("SMS keyword"), validators=[Length(max=32)])
+    sms_expiry_hours = IntegerField(_l("Hours before a text conversation expires"), default=72,
+                                    validators=[Optional(), NumberRange(min=1, max=24 * 90)])
     department_id = SelectField(_l("Department"), coerce=int, choices=[])
     area_ids = MultiCheckboxField(_l("Neighborhoods"), coerce=int, choices=[])
     opens_on = DateField(_l("Opens on"), validators=[Optional()])
@@ -70,6 +72,7 @@ _TEXT_LABELS = {
     "prompt": _l("Question"), "help": _l("Help text (optional)"),
     "choices": _l("Options, one per line"),
     "low_label": _l("Label for 1 (rating)"), "high_label": _l("Label for 5 (rating)"),
+    "keyword": _l("SMS keyword in this language (optional)"),
 }
 _LONG = {"intro", "thanks", "choices", "help"}
 

@@ -49,6 +49,11 @@ class Survey(TimestampMixin, db.Model):
     locales: Mapped[list] = mapped_column(JSONType, default=list)
     channels: Mapped[list] = mapped_column(JSONType, default=list)
     sms_keyword: Mapped[str | None] = mapped_column(String(32))
+    #: Further keywords, one per language ({locale: word}): texting one of them starts
+    #: the survey in that language.
+    sms_keywords: Mapped[dict | None] = mapped_column(JSONType)
+    #: A text conversation left this long is offered "continue or start over".
+    sms_expiry_hours: Mapped[int] = mapped_column(Integer, default=72, server_default="72")
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.DRAFT)

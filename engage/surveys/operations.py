@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, is_valid_code, language_name, normalise_code
@@ -44,6 +44,9 @@ class SurveyData:
     department_id: int | None = None
     area_ids: list[int] = field(default_factory=list)
     sms_keyword: str | None = None
+    #: A keyword of its own per language ({locale: word}), optional.
+    sms_keywords: dict[str, str] = field(default_factory=dict)
+    sms_expiry_hours: int = 72
     opens_at: datetime | None = None
     closes_at: datetime | None = None
 
@@ -120,12 +123,13 @@ def _apply_survey_data(survey: Survey, data: SurveyData) -> None:
     channels = [c for c in data.channels if c in {ch.value for ch in Channel}]
     if not channels:
         errors.append(_l("Choose at least one channel."))
-    keyword = fold(data.sms_keyword or "").upper() or None
-    if keyword and not KEYWORD_RE.match(keyword):
-        errors.append(_l("The SMS keyword must be one word of letters or digits."))
-    elif keyword and _keyword_taken(keyword, survey.id):
-        errors.append(_l("Another open survey already uses the keyword %(keyword)s.",
-                         keyword=keyword))
+    keyword = _keyword(data.sms_keyword)
+    per_language = {loc: word for loc, word in
+                    ((loc, _keyword(w)) for loc, w in (data.sms_keywords or {}).items())
+                    if word and loc in locales}
+    errors += _keyword_problems({keyword, *per_language.values()} - {None}, survey.id)
+    if not 1 <= data.sms_expiry_hours <= 24 * 90:
+        errors.append(_l("A text conversation expires after 1 hour to 90 days."))
     if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
         errors.append(_l("The survey must close after it opens."))
     if errors:
@@ -138,6 +142,8 @@ def _apply_survey_data(survey: Survey, data: SurveyData) -> None:
     survey.locales = locales
     survey.channels = channels
     survey.sms_keyword = keyword
+    survey.sms_keywords = per_language or None
+    survey.sms_expiry_hours = data.sms_expiry_hours
     survey.department_id = data.department_id
     survey.areas = list(db.session.scalars(select(Area).where(Area.id.in_(data.area_ids or [0]))))
     survey.opens_at = data.opens_at
@@ -145,14 +151,34 @@ def _apply_survey_data(survey: Survey, data: SurveyData) -> None:
     survey.revision = new_revision()
 
 
-def _keyword_taken(keyword: str, survey_id: int | None) -> bool:
-    return bool(db.session.scalar(
-        select(func.count(Survey.id)).where(
-            Survey.sms_keyword == keyword,
-            Survey.status != SurveyStatus.CLOSED,
-            Survey.id != (survey_id or 0),
-        )
-    ))
+def _keyword(word: str | None) -> str | None:
+    """Keywords are stored folded (no accents) in capitals; residents' texts are folded
+    the same way before matching."""
+    return fold(word or "").upper() or None
+
+
+def survey_keywords(survey: Survey) -> set[str]:
+    return {w for w in (survey.sms_keyword, *(survey.sms_keywords or {}).values()) if w}
+
+
+def _keyword_problems(words: set[str], survey_id: int | None) -> list[object]:
+    """Each keyword one word, not a command residents use, and not another open survey's."""
+    from engage.channels.sms.keywords import command
+
+    problems: list[object] = []
+    others = db.session.scalars(select(Survey).where(
+        Survey.status != SurveyStatus.CLOSED, Survey.id != (survey_id or 0)))
+    taken = set().union(*(survey_keywords(s) for s in others))
+    for word in sorted(words):
+        if not KEYWORD_RE.match(word):
+            problems.append(_l("The SMS keyword must be one word of letters or digits."))
+        elif command(word) is not None:
+            problems.append(_l("%(keyword)s is a word residents text to stop, get help or skip: "
+                               "choose another keyword.", keyword=word))
+        elif word in taken:
+            problems.append(_l("Another open survey already uses the keyword %(keyword)s.",
+                               keyword=word))
+    return problems
 
 
 def publication_problems(survey: Survey) -> list[object]:
@@ -198,9 +224,9 @@ def publish_survey(survey: Survey) -> None:
     if survey.status == SurveyStatus.PUBLISHED:
         return
     _refuse_if_incomplete(survey)
-    if survey.sms_keyword and _keyword_taken(survey.sms_keyword, survey.id):
-        raise DomainError(_l("Another open survey already uses the keyword %(keyword)s.",
-                             keyword=survey.sms_keyword))
+    clashes = _keyword_problems(survey_keywords(survey), survey.id)
+    if clashes:
+        raise DomainError(*clashes)
     survey.status = SurveyStatus.PUBLISHED
     survey.published_at = survey.published_at or utcnow()
     survey.revision = new_revision()

@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from engage.channels.sms.compose import question_text
+from engage.channels.sms.encoding import SmsCost, sms_cost
 from engage.channels.web.forms import answer_form
 from engage.core.errors import DomainError
 from engage.core.i18n import _, resolve, use_locale
@@ -29,13 +31,13 @@ from engage.surveys.forms import (
     with_translations,
 )
 from engage.surveys.labels import CHANNEL_LABELS, OP_LABELS, STATUS_LABELS, TYPE_LABELS
-from engage.surveys.models import Question, Survey
+from engage.surveys.models import Channel, Question, Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 from engage.surveys.queries import survey_spec
 
 bp = Blueprint("surveys", __name__, url_prefix="/staff/surveys")
 
-SURVEY_TEXTS = ("title", "intro", "thanks")
+SURVEY_TEXTS = ("title", "intro", "thanks", "keyword")
 KEEP = "__keep__"
 
 
@@ -58,12 +60,14 @@ def _survey_form(survey: Survey | None) -> SurveyForm:
         form.other_locales.data = ", ".join(survey.locales[1:])
         form.channels.data = list(survey.channels)
         form.sms_keyword.data = survey.sms_keyword or ""
+        form.sms_expiry_hours.data = survey.sms_expiry_hours
         form.department_id.data = survey.department_id or 0
         form.area_ids.data = [a.id for a in survey.areas]
         form.opens_on.data = to_local_date(survey.opens_at)
         form.closes_on.data = to_local_date(survey.closes_at)
-        for name in SURVEY_TEXTS:
+        for name in ("title", "intro", "thanks"):
             fill_translations(form, name, getattr(survey, name))
+        fill_translations(form, "keyword", survey.sms_keywords)
     return form
 
 
@@ -71,14 +75,16 @@ def _survey_data(form: SurveyForm, survey: Survey | None) -> SurveyData:
     default = form.default_locale.data.strip()
     locales = [default] + [c.strip() for c in (form.other_locales.data or "").split(",")]
     texts = {name: (translated_data(form, name, survey.locales) if survey else {})
-             for name in SURVEY_TEXTS}
+             for name in ("title", "intro", "thanks")}
     if survey is None:
         texts["title"] = {default: form.title.data or ""}
+    keywords = translated_data(form, "keyword", survey.locales) if survey else {}
     return SurveyData(
         slug=form.slug.data, default_locale=default, locales=locales,
         channels=form.channels.data or [], sms_keyword=form.sms_keyword.data,
         department_id=form.department_id.data or None, area_ids=form.area_ids.data or [],
-        opens_at=to_utc(form.opens_on.data), closes_at=to_utc(form.closes_on.data), **texts,
+        opens_at=to_utc(form.opens_on.data), closes_at=to_utc(form.closes_on.data),
+        sms_keywords=keywords, sms_expiry_hours=form.sms_expiry_hours.data or 72, **texts,
     )
 
 
@@ -124,7 +130,16 @@ def overview(survey_id: int) -> str:
         status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, type_labels=TYPE_LABELS,
         conditions={q.key: _describe_condition(survey, q) for q in survey.questions},
         dimensions=DIMENSIONS, asked={q.dimension for q in survey.questions if q.dimension},
+        sms_costs=_sms_costs(survey) if Channel.SMS in survey.channels else {},
     )
+
+
+def _sms_costs(survey: Survey) -> dict[str, list[tuple[str, SmsCost]]]:
+    """What each question costs by text, per language: staff see a UCS-2 language
+    doubling the bill before the survey goes out."""
+    spec = survey_spec(survey, Channel.SMS)
+    return {q.key: [(locale, sms_cost(question_text(q, locale, spec.default_locale)))
+                    for locale in spec.locales] for q in spec.questions}
 
 
 def _condition_options(survey: Survey, question: Question | None) -> list[tuple[str, str]]:

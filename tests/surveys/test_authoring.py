@@ -95,3 +95,11 @@ def test_oversized_posts_are_refused_politely(client, make_survey) -> None:
     response = client.post("/s/housing/q", data={"answer": "x" * 400_000})
     assert response.status_code == 413
     assert "too much" in response.get_data(as_text=True)
+
+
+def test_nul_bytes_are_refused_not_stored(client, db, login) -> None:
+    login("staff")
+    response = post(client, "/staff/surveys/new", title="Bad\x00title", slug="nul",
+                    default_locale="en", channels=["web"], department_id="0")
+    assert response.status_code == 400
+    assert db.scalar(select(Survey).where(Survey.slug == "nul")) is None

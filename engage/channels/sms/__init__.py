@@ -1,0 +1,1 @@
+"""The SMS channel: a Twilio Messaging webhook over the conversation engine."""

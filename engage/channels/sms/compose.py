@@ -1,0 +1,114 @@
+"""What a resident reads by text: one question per message, choices numbered, short
+instructions in their language, within as few billed parts as the words allow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import current_app
+from flask_babel import force_locale
+
+from engage.channels.problems import explain
+from engage.core.i18n import _, language_name, resolve
+from engage.engine import Problem, QuestionSpec, question_type
+
+
+def choice_lines(q: QuestionSpec, locale: str, default: str) -> list[str]:
+    kind = question_type(q)
+    if q.type == "yes_no":
+        labels = [_("Yes"), _("No")]
+    else:
+        labels = [resolve(c.label, locale, default) for c in kind.choices(q)]
+    return [f"{n} {label}" for n, label in enumerate(labels, start=1)]
+
+
+def instruction(q: QuestionSpec, locale: str, default: str) -> str:
+    if q.type == "multiple_choice":
+        return _("Reply with one or more numbers, like 1,3.")
+    if q.type in ("single_choice", "yes_no"):
+        return _("Reply with a number.")
+    if q.type == "rating":
+        low, high = resolve(q.low_label, locale, default), resolve(q.high_label, locale, default)
+        if low and high:
+            return _("Reply 1 (%(low)s) to 5 (%(high)s).", low=low, high=high)
+        return _("Reply with a number from 1 to 5.")
+    if q.type == "number":
+        if q.minimum is not None and q.maximum is not None:
+            return _("Reply with a number from %(minimum)s to %(maximum)s.",
+                     minimum=_tidy(q.minimum), maximum=_tidy(q.maximum))
+        return _("Reply with a number.")
+    if q.type == "free_text":
+        return _("Reply in your own words.")
+    return ""
+
+
+def question_text(q: QuestionSpec, locale: str, default: str) -> str:
+    """The whole text for one question, in ``locale`` (UI words from its catalog)."""
+    with force_locale(locale):
+        lines = [resolve(q.prompt, locale, default)]
+        lines += choice_lines(q, locale, default)
+        hint = instruction(q, locale, default)
+        if not q.required and q.type != "note":
+            skip = _("Text SKIP to skip.")
+            hint = f"{hint} {skip}".strip()
+        if hint:
+            lines.append(hint)
+    return "\n".join(lines)
+
+
+def problem_text(problem: Problem, locale: str) -> str:
+    with force_locale(locale):
+        return explain(problem)
+
+
+def language_menu(locales: Sequence[str]) -> str:
+    """Each language offered in itself: "1 English / 2 Español / 3 Tiếng Việt"."""
+    return "\n".join(f"{n} {language_name(code)}" for n, code in enumerate(locales, start=1))
+
+
+def program_name() -> str:
+    return current_app.config.get("SMS_PROGRAM_NAME") or current_app.config["CITY_NAME"]
+
+
+def help_text(locale: str, keywords: Sequence[str]) -> str:
+    """HELP: who is texting, how often, what it costs, how to stop, what to text."""
+    with force_locale(locale):
+        parts = [_("%(program)s surveys: we text only when you text us or agreed to hear back. "
+                   "Msg & data rates may apply. Text STOP to stop, HELP for help.",
+                   program=program_name())]
+        if keywords:
+            parts.append(_("To answer a survey, text: %(keywords)s", keywords=", ".join(keywords)))
+        return "\n".join(parts)
+
+
+def stopped_text(locale: str) -> str:
+    with force_locale(locale):
+        return _("You will get no more texts from %(program)s. Text START to subscribe again.",
+                 program=program_name())
+
+
+def started_text(locale: str) -> str:
+    with force_locale(locale):
+        return _("You can get texts from %(program)s again. Text STOP at any time to stop.",
+                 program=program_name())
+
+
+def resume_menu(title: str, locale: str) -> str:
+    with force_locale(locale):
+        options = [_("Continue where I left off"), _("Start again")]
+        return "\n".join([title, _("You started this survey before."),
+                          *(f"{n} {label}" for n, label in enumerate(options, start=1))])
+
+
+def already_done_text(locale: str) -> str:
+    with force_locale(locale):
+        return _("You have already answered this survey. Thank you!")
+
+
+def choose_language_text(locales: Sequence[str], locale: str) -> str:
+    with force_locale(locale):
+        return language_menu(locales)
+
+
+def _tidy(number: float) -> int | float:
+    return int(number) if float(number).is_integer() else number

@@ -1,0 +1,56 @@
+"""Texts in and out, and where each resident's text conversation stands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engage.core.models import UTCDateTime, utcnow
+from engage.extensions import db
+
+
+class Direction(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class Message(db.Model):
+    """One text. Inbound texts keep the reply they got, so a repeated webhook delivery
+    (same MessageSid) is answered identically and changes nothing. No phone number is
+    stored here: the respondent is known by the keyed hash of theirs."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondent.id"), index=True)
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: For an inbound text: the reply it was given (None: no reply, e.g. after STOP).
+    reply: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Stage(StrEnum):
+    LANGUAGE = "language"  # waiting for the resident to pick a language
+    RESUME = "resume"  # waiting for "continue" or "start over"
+    ANSWERING = "answering"
+    DONE = "done"  # finished (or the survey closed): other texts get the help text
+
+
+class SmsConversation(db.Model):
+    """Where a resident's text conversation stands: one per respondent, locked while a
+    text is handled so two texts arriving together take turns."""
+
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"))
+    stage: Mapped[str] = mapped_column(String(16))
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Reaching residents: the Twilio gateway now; contacts, campaigns and the outbox later."""

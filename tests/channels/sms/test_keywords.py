@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale, gettext
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config import TestingConfig
+from engage.channels.sms.keywords import Command, command, words_for
+from engage.engine.words import fold
+
+
+@pytest.mark.parametrize("cmd", list(Command))
+def test_every_word_is_recognised_in_any_case(cmd: Command) -> None:
+    for word in words_for(cmd):
+        assert command(word) is cmd
+        assert command(f"  {word.lower()}! ") is cmd
+
+
+def test_yes_opts_in_only_after_a_stop() -> None:
+    assert command("Yes") is None and command("Sí", opted_out=True) is Command.START
+
+
+@pytest.mark.parametrize("locale", TestingConfig.UI_LOCALES)
+def test_the_skip_word_we_tell_residents_is_one_we_understand(app, locale: str) -> None:
+    with app.test_request_context(), force_locale(locale):
+        sentence = gettext("Text SKIP to skip.")
+    words = sentence.replace(".", " ").replace("。", " ").split()
+    candidates = words + [" ".join(pair) for pair in zip(words, words[1:], strict=False)]
+    assert any(command(c) is Command.SKIP for c in candidates), sentence
+
+
+@given(st.text(max_size=20))
+def test_commands_ignore_case_accents_and_spacing(text: str) -> None:
+    assert command(text) == command(fold(text)) == command(f" {text.upper()} ")
