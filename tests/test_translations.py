@@ -26,10 +26,15 @@ def test_catalog_is_complete(locale: str) -> None:
 @pytest.mark.parametrize("locale", TestingConfig.UI_LOCALES)
 def test_catalog_is_compiled_and_current(locale: str) -> None:
     folder = ROOT / catalog_folder(locale) / "LC_MESSAGES"
+    def entries(catalog) -> dict:  # type: ignore[no-untyped-def]
+        as_key = lambda v: tuple(v) if isinstance(v, list | tuple) else v  # noqa: E731
+        context = lambda c: c.decode() if isinstance(c, bytes) else c  # noqa: E731 - read_mo gives bytes
+        return {(as_key(m.id), context(m.context)): as_key(m.string) for m in catalog if m.id}
+
     with (folder / "messages.po").open("rb") as fh:
-        source = {m.id: m.string for m in read_po(fh) if m.id}
+        source = entries(read_po(fh))
     with (folder / "messages.mo").open("rb") as fh:
-        compiled = {m.id: m.string for m in read_mo(io.BytesIO(fh.read())) if m.id}
+        compiled = entries(read_mo(io.BytesIO(fh.read())))
     assert compiled == source, "run `make translations` to recompile"
 
 
