@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, has_request_context, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -86,8 +86,13 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: object) -> None:
-    if conn.dialect.name == "sqlite":  # type: ignore[attr-defined]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    """SQLite has no SELECT ... FOR UPDATE: a request that may write takes the write lock
+    when it begins, so two of them take turns instead of one failing when it upgrades
+    from reading. Pages that only read (GET) need no lock."""
+    if conn.dialect.name != "sqlite":  # type: ignore[attr-defined]
+        return
+    reading = has_request_context() and request.method in ("GET", "HEAD")
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -6,19 +6,19 @@ from __future__ import annotations
 import re
 
 from flask import current_app, flash, redirect, render_template, request
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from engage.core.forms import Form
 from engage.core.i18n import _, _l, language_name
 from engage.extensions import db
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-class NamedForm(FlaskForm):
+class NamedForm(Form):
     slug = StringField(_l("Short name (letters, digits, dashes)"),
                        validators=[DataRequired(), Length(max=64),
                                    Regexp(SLUG, message=_l("Use lower-case letters, digits and dashes."))])

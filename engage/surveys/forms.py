@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from engage.core.forms import Form
 from engage.core.i18n import _l, language_name
 from engage.surveys.labels import CHANNEL_LABELS, TYPE_LABELS
 
@@ -32,7 +32,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     slug = StringField(_l("Web address"), validators=[DataRequired(), Length(max=64)])
     default_locale = StringField(_l("Default language code"), default="en",
                                  validators=[DataRequired(), Length(max=16)])
@@ -56,7 +56,7 @@ class NewSurveyForm(SurveyForm):
 QUESTION_TEXTS = ("prompt", "help", "choices", "low_label", "high_label")
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     type = SelectField(_l("Type"), choices=list(TYPE_LABELS.items()))
     key = StringField(_l("Code"), validators=[Optional(), Length(max=64)])
     required = BooleanField(_l("Required"))
@@ -77,8 +77,8 @@ _TEXT_LABELS = {
 _LONG = {"intro", "thanks", "choices", "help"}
 
 
-def with_translations(base: type[FlaskForm], names: Iterable[str],
-                      locales: Sequence[str]) -> type[FlaskForm]:
+def with_translations(base: type[Form], names: Iterable[str],
+                      locales: Sequence[str]) -> type[Form]:
     """``base`` plus a ``name__locale`` field for each translatable text."""
     fields: dict[str, Field] = {}
     for name in names:
@@ -89,11 +89,11 @@ def with_translations(base: type[FlaskForm], names: Iterable[str],
     return type(base.__name__, (base,), fields)
 
 
-def translated_data(form: FlaskForm, name: str, locales: Sequence[str]) -> dict[str, str]:
+def translated_data(form: Form, name: str, locales: Sequence[str]) -> dict[str, str]:
     return {code: form[f"{name}__{code}"].data or "" for code in locales}
 
 
-def fill_translations(form: FlaskForm, name: str, text: dict[str, str] | None) -> None:
+def fill_translations(form: Form, name: str, text: dict[str, str] | None) -> None:
     for code, value in (text or {}).items():
         field = getattr(form, f"{name}__{code}", None)
         if field is not None:

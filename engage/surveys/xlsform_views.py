@@ -6,12 +6,12 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from werkzeug.wrappers import Response
 from wtforms import BooleanField
 
 from engage.core.errors import DomainError
+from engage.core.forms import Form
 from engage.core.i18n import _, _l
 from engage.core.roles import Permission, require
 from engage.extensions import db
@@ -21,7 +21,7 @@ from engage.surveys.models import Survey
 bp = Blueprint("xlsform", __name__, url_prefix="/staff/surveys")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("XLSForm file (.xlsx)"), validators=[
         FileRequired(_l("Choose a file.")),
         FileAllowed(["xlsx"], _l("Choose an Excel workbook (.xlsx).")),

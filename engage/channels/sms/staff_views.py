@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from engage.channels.sms.conversation import Inbound, handle_inbound, open_sms_surveys
 from engage.channels.sms.models import Message
+from engage.core.forms import Form
 from engage.core.i18n import _, _l
 from engage.core.roles import Permission, require
 from engage.extensions import db
@@ -23,7 +23,7 @@ from engage.surveys.models import Survey
 bp = Blueprint("sms_staff", __name__, url_prefix="/staff/sms")
 
 
-class SimulatorForm(FlaskForm):
+class SimulatorForm(Form):
     phone = StringField(_l("Pretend phone number"), validators=[DataRequired(), Length(max=32)])
     body = TextAreaField(_l("Text message"), validators=[Length(max=1600)])
 

@@ -6,7 +6,6 @@ choice fields do not validate their choices here.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     Field,
     HiddenField,
@@ -17,16 +16,17 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from engage.core.forms import Form
 from engage.core.i18n import _, resolve
 from engage.engine import QuestionSpec
 from engage.engine.spec import Value
 
 
-class PlainForm(FlaskForm):
+class PlainForm(Form):
     """No fields: a CSRF-checked button (start, change language)."""
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     question = HiddenField()
 
 
@@ -67,5 +67,5 @@ def answer_form(q: QuestionSpec, locale: str, default: str,
     return form_cls(data={"question": q.key, "answer": prefill}, prefix=prefix)
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     phone = StringField(render_kw={"inputmode": "tel", "autocomplete": "tel"})
