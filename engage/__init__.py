@@ -104,11 +104,12 @@ def configure_blueprints(app: Flask) -> None:
     from engage.dashboard.views import bp as dashboard_bp
     from engage.demographics.views import bp as demographics_bp
     from engage.plans.views import bp as plans_bp
+    from engage.results.views import bp as results_bp
     from engage.surveys.views import bp as surveys_bp
     from engage.surveys.xlsform_views import bp as xlsform_bp
 
     for bp in (web_bp, sms_bp, accounts_bp, dashboard_bp, surveys_bp, xlsform_bp, plans_bp,
-               demographics_bp, sms_staff_bp):
+               demographics_bp, sms_staff_bp, results_bp):
         app.register_blueprint(bp)
 
 

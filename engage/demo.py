@@ -85,6 +85,20 @@ QUESTIONS = (
 DEMOGRAPHICS = ("race_ethnicity", "home_language", "area", "age_band", "gender_identity",
                 "income_band", "disability")
 
+#: Rough shares for a diverse US city's residents, so breakdowns look like a real
+#: neighbourhood's (and some groups come out small, as they do).
+DEMO_SHARES = {
+    "race_ethnicity": {"white": 34, "hispanic": 24, "asian": 18, "black": 14, "mena": 3,
+                       "nhpi": 2, "aian": 2},
+    "home_language": {"en": 45, "es": 22, "vi": 10, "zh": 8, "tl": 5, "ar": 2, "so": 3,
+                      "ko": 2, "other": 3},
+    "age_band": {"age_under_18": 2, "age_18_24": 10, "age_25_34": 22, "age_35_44": 20,
+                 "age_45_54": 16, "age_55_64": 14, "age_65_74": 10, "age_75_plus": 6},
+    "income_band": {"income_under_25k": 22, "income_25k_50k": 22, "income_50k_75k": 18,
+                    "income_75k_100k": 14, "income_100k_150k": 14, "income_150k_plus": 10},
+    "tenure": {"own": 40, "rent": 55, "other_arrangement": 5},
+}
+
 COMMENTS = {
     "en": ["More buses at night please", "Fix the sidewalks on 5th", "Rents are too high"],
     "es": ["Más autobuses por la noche", "Arreglen las banquetas", "Las rentas son muy altas"],
@@ -167,7 +181,9 @@ def _pick(q: QuestionSpec, rng: random.Random, locale: str) -> Input:
         if exclusive and rng.random() < 0.05:
             return Input(Action.ANSWER, (str(rng.choice(exclusive)),))
         # Earlier options are likelier, so groups differ in size as they do in a city.
-        weights = [1.0 / (rank + 1) ** 0.7 for rank in range(len(numbers))]
+        shares = DEMO_SHARES.get(q.dimension or "", {})
+        weights = [shares.get(q.choices[i - 1].value, 0) or 1.0 / (rank + 1) ** 0.7
+                   for rank, i in enumerate(numbers)]
         k = 2 if q.type == "multiple_choice" and rng.random() < 0.15 else 1
         picks = {rng.choices(numbers, weights)[0] for _ in range(k)}
         return Input(Action.ANSWER, (",".join(map(str, sorted(picks))),))

@@ -37,14 +37,16 @@ class Permission(StrEnum):
     #: Texts residents sent and received (their words, never their numbers), and the
     #: phone simulator.
     USE_MESSAGES = "use_messages"
+    VIEW_RESULTS = "view_results"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.STAFF: frozenset({Permission.VIEW_DASHBOARD, Permission.EDIT_SURVEYS,
-                          Permission.PUBLISH_SURVEYS, Permission.USE_MESSAGES}),
-    Role.PLANNER: frozenset({Permission.VIEW_DASHBOARD}),
-    Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD}),
+                          Permission.PUBLISH_SURVEYS, Permission.USE_MESSAGES,
+                          Permission.VIEW_RESULTS}),
+    Role.PLANNER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS}),
+    Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS}),
 }
 
 

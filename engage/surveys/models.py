@@ -58,6 +58,8 @@ class Survey(TimestampMixin, db.Model):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when staff publish the results: the public API and report show them from then.
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: A fresh random token on every edit; cached engine specs are keyed on it.
     revision: Mapped[str] = mapped_column(String(16), default=new_revision)
 

@@ -11,14 +11,13 @@ from flask_babel import force_locale
 from engage.channels.problems import explain
 from engage.core.i18n import _, language_name, resolve
 from engage.engine import Problem, QuestionSpec, question_type
+from engage.surveys.texts import choice_labels
 
 
 def choice_lines(q: QuestionSpec, locale: str, default: str) -> list[str]:
-    kind = question_type(q)
-    if q.type == "yes_no":
-        labels = [_("Yes"), _("No")]
-    else:
-        labels = [resolve(c.label, locale, default) for c in kind.choices(q)]
+    if not question_type(q).has_choices and q.type != "yes_no":
+        return []
+    labels = [label for _value, label in choice_labels(q, locale, default)]
     return [f"{n} {label}" for n, label in enumerate(labels, start=1)]
 
 

@@ -17,9 +17,10 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from engage.core.forms import Form
-from engage.core.i18n import _, resolve
+from engage.core.i18n import resolve
 from engage.engine import QuestionSpec
 from engage.engine.spec import Value
+from engage.surveys.texts import choice_labels
 
 
 class PlainForm(Form):
@@ -33,14 +34,6 @@ class AnswerForm(Form):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def choice_labels(q: QuestionSpec, locale: str, default: str) -> list[tuple[str, str]]:
-    if q.type == "yes_no":
-        return [("yes", _("Yes")), ("no", _("No"))]
-    if q.type == "rating":
-        return [(str(n), str(n)) for n in range(1, 6)]
-    return [(c.value, resolve(c.label, locale, default)) for c in q.choices]
 
 
 def answer_field(q: QuestionSpec, locale: str, default: str) -> Field:

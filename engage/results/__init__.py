@@ -1,0 +1,1 @@
+"""Read-only results: aggregation, weighting, suppression, intervals, disparities."""

@@ -1,0 +1,122 @@
+"""Counting answers in SQL. Python only ever sees aggregated cells: (group, answer, n)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
+
+from engage.engine import QuestionSpec, question_type
+from engage.extensions import db
+from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
+from engage.results.filters import RACE_ALONE, Filters
+
+ALL = "all"
+NO_FILTERS = Filters()
+NO_ANSWER = "not_answered"
+MULTIRACIAL = "multiracial"
+
+
+@dataclass
+class QuestionCounts:
+    """One question, one breakdown: per group, respondents who answered (n) and the
+    count per answer value (choices) or per number (numbers)."""
+
+    n: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    numbers: dict[str, dict[float, int]] = field(default_factory=lambda: defaultdict(dict))
+
+
+def counts_synthetic(survey_id: int, filters: Filters) -> bool:
+    """Whether synthetic responses count: when asked, else only if nothing else exists."""
+    if filters.include_synthetic is not None:
+        return filters.include_synthetic
+    real = db.session.scalar(select(func.count(Response.id)).where(
+        Response.survey_id == survey_id, Response.synthetic.is_(False)))
+    return not real
+
+
+def _conditions(survey_id: int, filters: Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Response.survey_id == survey_id]
+    if not counts_synthetic(survey_id, filters):
+        conds.append(Response.synthetic.is_(False))
+    if filters.channel:
+        conds.append(Response.channel == filters.channel)
+    if filters.locale:
+        conds.append(Response.locale == filters.locale)
+    if filters.area:
+        conds.append(exists().where(ResponseTag.response_id == Response.id,
+                                    ResponseTag.dimension == "area",
+                                    ResponseTag.value == filters.area))
+    if filters.since:
+        conds.append(Response.started_at >= datetime.combine(filters.since, time.min, UTC))
+    if filters.until:
+        end = datetime.combine(filters.until, time.min, UTC) + timedelta(days=1)
+        conds.append(Response.started_at < end)
+    return conds
+
+
+def _with_group(query: Select, by: str | None) -> tuple[Select, ColumnElement[str]]:
+    """Add the breakdown's group column (and the joins it needs) to ``query``."""
+    if by is None:
+        return query, literal(ALL)
+    if by in ("channel", "locale"):
+        return query, getattr(Response, by)
+    if by == RACE_ALONE:
+        races = (select(ResponseTag.response_id.label("rid"), func.count().label("k"),
+                        func.min(ResponseTag.value).label("only"))
+                 .where(ResponseTag.dimension == "race_ethnicity", ResponseTag.value != "prefer_not")
+                 .group_by(ResponseTag.response_id).subquery())
+        query = query.outerjoin(races, races.c.rid == Response.id)
+        group = case((races.c.k == 1, races.c.only), (races.c.k > 1, literal(MULTIRACIAL)),
+                     else_=literal(NO_ANSWER))
+        return query, group
+    tags = select(ResponseTag.response_id.label("rid"), ResponseTag.value.label("value")) \
+        .where(ResponseTag.dimension == by).subquery()
+    query = query.outerjoin(tags, tags.c.rid == Response.id)
+    return query, func.coalesce(tags.c.value, literal(NO_ANSWER))
+
+
+def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
+                    filters: Filters = NO_FILTERS) -> QuestionCounts:
+    """Counts for one question, broken down ``by`` a dimension (or channel, language)."""
+    result = QuestionCounts()
+    base = select().select_from(Answer).join(Response, Response.id == Answer.response_id)
+    where = and_(Answer.question_id == question.id, *_conditions(survey_id, filters))
+    query, group = _with_group(base, by)
+    n_query = query.add_columns(group.label("g"), func.count(func.distinct(Answer.response_id))) \
+        .where(where).group_by(group)
+    result.n = {g: n for g, n in db.session.execute(n_query)}
+    storage = question_type(question).storage
+    if storage == "choices":
+        choice_query, group = _with_group(
+            base.join(AnswerChoice, AnswerChoice.answer_id == Answer.id), by)
+        rows = db.session.execute(
+            choice_query.add_columns(group.label("g"), AnswerChoice.value,
+                                     func.count(func.distinct(Answer.response_id)))
+            .where(where).group_by(group, AnswerChoice.value))
+        for g, value, n in rows:
+            result.counts[g][value] = n
+    elif storage == "number":
+        rows = db.session.execute(
+            query.add_columns(group.label("g"), Answer.number, func.count())
+            .where(where, Answer.number.is_not(None)).group_by(group, Answer.number))
+        for g, number, n in rows:
+            result.numbers[g][number] = n
+    return result
+
+
+def free_text(survey_id: int, question: QuestionSpec, filters: Filters = NO_FILTERS,
+              limit: int = 500) -> list[str]:
+    """Staff only: the words residents wrote (never shown publicly)."""
+    return list(db.session.scalars(
+        select(Answer.text).join(Response, Response.id == Answer.response_id)
+        .where(Answer.question_id == question.id, Answer.text.is_not(None),
+               *_conditions(survey_id, filters))
+        .order_by(Answer.answered_at.desc()).limit(limit)))
+
+
+def respondent_count(survey_id: int, filters: Filters = NO_FILTERS) -> int:
+    return db.session.scalar(select(func.count(Response.id)).where(*_conditions(survey_id, filters)))

@@ -1,0 +1,171 @@
+"""Question summaries as planners read them: counts, shares with modelled intervals,
+numbers' centre and spread, broken down by a group, and suppressed for anything that
+leaves staff views. Works on the aggregated cells of :mod:`engage.results.queries`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from flask import current_app
+
+from engage.core.i18n import _, language_name, resolve
+from engage.engine import QuestionSpec, question_type
+from engage.engine.spec import SurveySpec
+from engage.results.filters import RACE_ALONE, Filters
+from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, NO_FILTERS, free_text, question_counts
+from engage.results.stats import MIN_RELIABLE_N_EFF, Interval, suppress, wilson
+from engage.surveys.labels import CHANNEL_LABELS
+from engage.surveys.texts import choice_labels
+
+
+@dataclass(frozen=True)
+class Column:
+    group: str
+    label: str
+    n: int | None  # None: hidden
+    unreliable: bool
+
+
+@dataclass(frozen=True)
+class Figure:
+    count: int | None  # None: hidden
+    share: Interval | None
+    small: bool  # under the threshold: shown to staff with a warning, hidden publicly
+
+
+@dataclass(frozen=True)
+class Row:
+    value: str
+    label: str
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class NumberSummary:
+    column: Column
+    mean: float | None
+    median: float | None
+    low_quartile: float | None
+    high_quartile: float | None
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    key: str
+    prompt: str
+    type: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...] = ()
+    numbers: tuple[NumberSummary, ...] = ()
+    texts: tuple[str, ...] = ()
+    hidden_any: bool = False
+
+
+def threshold() -> int:
+    return int(current_app.config["SUPPRESSION_THRESHOLD"])
+
+
+def group_labels(spec: SurveySpec, by: str | None, locale: str) -> dict[str, str]:
+    """What each group is called: the survey's own wording for its dimension's choices."""
+    labels: dict[str, str] = {}
+    if by == "channel":
+        labels.update({k.value: str(v) for k, v in CHANNEL_LABELS.items()})
+    elif by == "locale":
+        labels.update({code: language_name(code) for code in spec.locales})
+    else:
+        dimension = "race_ethnicity" if by == RACE_ALONE else by
+        for q in spec.questions:
+            if q.dimension == dimension:
+                labels.update({c.value: resolve(c.label, locale, spec.default_locale)
+                               for c in question_type(q).choices(q)})
+    specials = {MULTIRACIAL: _("Multiracial or multiethnic"), ALL: _("All respondents"),
+                NO_ANSWER: _("No answer")}
+    return {**labels, **{k: v for k, v in specials.items() if k not in labels}}
+
+
+def _ordered_groups(n: Mapping[str, int], labels: Mapping[str, str]) -> list[str]:
+    """Groups in the order the question offered them, unknown and no-answer last."""
+    order = {g: i for i, g in enumerate(labels)}
+    return sorted(n, key=lambda g: (g in (NO_ANSWER, "prefer_not"), order.get(g, 999), g))
+
+
+def summarize(survey_id: int, spec: SurveySpec, by: str | None, locale: str, *,
+              public: bool, filters: Filters = NO_FILTERS) -> list[QuestionSummary]:
+    labels = group_labels(spec, by, locale)
+    return [summarize_question(survey_id, spec, q, by, labels, locale, public=public, filters=filters)
+            for q in spec.questions if q.type != "note"]
+
+
+def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: str | None,
+                       labels: Mapping[str, str], locale: str, *, public: bool,
+                       filters: Filters) -> QuestionSummary:
+    counts = question_counts(survey_id, q, by, filters)
+    groups = _ordered_groups(counts.n, labels)
+    prompt = resolve(q.prompt, locale, spec.default_locale)
+    storage = question_type(q).storage
+    limit = threshold()
+    if storage == "choices":
+        return _choice_summary(q, prompt, groups, counts.n, counts.counts, labels, locale,
+                               spec.default_locale, public, limit)
+    columns = tuple(_column(g, labels, counts.n.get(g, 0), public, limit) for g in groups)
+    if storage == "number":
+        numbers = tuple(_number_summary(col, counts.numbers.get(col.group, {})) for col in columns)
+        return QuestionSummary(q.key, prompt, q.type, columns, numbers=numbers,
+                               hidden_any=any(c.n is None for c in columns))
+    texts = () if public else tuple(free_text(survey_id, q, filters, limit=200))
+    return QuestionSummary(q.key, prompt, q.type, columns, texts=texts)
+
+
+def _column(group: str, labels: Mapping[str, str], n: int, public: bool, limit: int) -> Column:
+    hidden = public and 0 < n < limit
+    return Column(group, labels.get(group, group), None if hidden else n, n < MIN_RELIABLE_N_EFF)
+
+
+def _choice_summary(q: QuestionSpec, prompt: str, groups: Sequence[str], n: Mapping[str, int],
+                    counts: Mapping[str, Mapping[str, int]], labels: Mapping[str, str], locale: str,
+                    default: str, public: bool, limit: int) -> QuestionSummary:
+    choices = question_type(q).choices(q)
+    option_labels = [label for _value, label in choice_labels(q, locale, default)]
+    table = [[counts.get(g, {}).get(c.value, 0) for c in choices] for g in groups]
+    shown = suppress(table, limit, row_totals=[n.get(g, 0) for g in groups]) if public else None
+    columns = []
+    for gi, g in enumerate(groups):
+        total = n.get(g, 0)
+        visible_total = shown.row_totals[gi] if shown else total
+        columns.append(Column(g, labels.get(g, g), None if visible_total is None else int(total),
+                              total < MIN_RELIABLE_N_EFF))
+    rows = []
+    for ci, choice in enumerate(choices):
+        figures = []
+        for gi, g in enumerate(groups):
+            count = table[gi][ci]
+            visible = shown.cells[gi][ci] if shown else count
+            if columns[gi].n is None:  # a hidden group shows nothing, zeros included
+                visible = None
+            total = n.get(g, 0)
+            share = wilson(count, total) if visible is not None and columns[gi].n else None
+            figures.append(Figure(None if visible is None else int(count), share,
+                                  0 < count < limit))
+        rows.append(Row(choice.value, option_labels[ci], tuple(figures)))
+    hidden = bool(shown and (shown.hidden_cells or shown.hidden_row_totals))
+    return QuestionSummary(q.key, prompt, q.type, tuple(columns), rows=tuple(rows), hidden_any=hidden)
+
+
+def _number_summary(column: Column, distribution: Mapping[float, int]) -> NumberSummary:
+    """Mean, median and quartiles from the (value, count) distribution counted in SQL."""
+    total = sum(distribution.values())
+    if column.n is None or not total:
+        return NumberSummary(column, None, None, None, None)
+    values = sorted(distribution.items())
+    mean = sum(v * c for v, c in values) / total
+
+    def quantile(p: float) -> float:
+        target, seen = p * (total - 1), 0
+        for value, count in values:
+            if seen + count > target:
+                return value
+            seen += count
+        return values[-1][0]
+
+    return NumberSummary(column, mean, quantile(0.5), quantile(0.25), quantile(0.75))

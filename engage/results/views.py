@@ -1,0 +1,139 @@
+"""Results for staff (small groups flagged) and for everyone once published
+(small groups suppressed): pages, CSV and the JSON API read the same summaries."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from engage.core.i18n import _, language_name
+from engage.core.models import utcnow
+from engage.core.roles import Permission, require
+from engage.demographics.standard import DIMENSIONS, dimension_label
+from engage.extensions import csrf, db
+from engage.results.filters import BREAKDOWNS, RACE_ALONE
+from engage.results.forms import read_filters
+from engage.results.queries import respondent_count
+from engage.results.summary import QuestionSummary, summarize, threshold
+from engage.surveys.labels import CHANNEL_LABELS
+from engage.surveys.models import Survey
+from engage.surveys.queries import survey_by_slug, survey_spec
+
+bp = Blueprint("results", __name__)
+
+
+def breakdown_label(by: str) -> str:
+    if by == "channel":
+        return _("Channel")
+    if by == "locale":
+        return _("Survey language")
+    if by == RACE_ALONE:
+        return _("Race and ethnicity (alone, and multiracial)")
+    if by == "race_ethnicity":
+        return _("Race and ethnicity (alone or in combination)")
+    return str(dimension_label(by))
+
+
+@bp.get("/staff/surveys/<int:survey_id>/results")
+@require(Permission.VIEW_RESULTS)
+def staff_results(survey_id: int) -> str:
+    survey = db.get_or_404(Survey, survey_id)
+    spec = survey_spec(survey)
+    by, filters = read_filters(request.args)
+    locale = spec.locale_for(str(get_locale()))
+    summaries = summarize(survey.id, spec, by, locale, public=False, filters=filters)
+    return render_template(
+        "results/staff.html", survey=survey, summaries=summaries, by=by, filters=filters,
+        breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS], threshold=threshold(),
+        respondents=respondent_count(survey.id, filters), channel_labels=CHANNEL_LABELS,
+        language_name=language_name, dimensions=DIMENSIONS)
+
+
+@bp.post("/staff/surveys/<int:survey_id>/results/publish")
+@require(Permission.PUBLISH_SURVEYS)
+def publish(survey_id: int) -> Response:
+    survey = db.get_or_404(Survey, survey_id)
+    survey.results_published_at = None if survey.results_published_at else utcnow()
+    flash(_("The results are public now, with small groups hidden.") if survey.results_published_at
+          else _("The results are no longer public."), "success")
+    return redirect(url_for(".staff_results", survey_id=survey.id))
+
+
+def _rows(summaries: list[QuestionSummary]) -> Iterator[list[object]]:
+    """One line per question, group and answer: what a spreadsheet user expects."""
+    for s in summaries:
+        for col_index, col in enumerate(s.columns):
+            for row in s.rows:
+                fig = row.figures[col_index]
+                share = fig.share if fig.share is not None and fig.share.defined else None
+                yield [s.key, s.prompt, col.group, col.label, col.n, row.value, row.label, fig.count,
+                       round(share.estimate, 4) if share else None,
+                       round(share.low, 4) if share else None, round(share.high, 4) if share else None]
+            for number in s.numbers:
+                if number.column.group == col.group:
+                    yield [s.key, s.prompt, col.group, col.label, col.n, "mean", "", None,
+                           number.mean, None, None]
+
+
+CSV_HEADER = ["question", "prompt", "group", "group_label", "n", "answer", "answer_label", "count",
+              "share", "share_low", "share_high"]
+
+
+@bp.get("/staff/surveys/<int:survey_id>/results.csv")
+@require(Permission.VIEW_RESULTS)
+def export_csv(survey_id: int) -> Response:
+    """Leaves staff views, so small groups are suppressed like the public figures."""
+    survey = db.get_or_404(Survey, survey_id)
+    spec = survey_spec(survey)
+    by, filters = read_filters(request.args)
+    summaries = summarize(survey.id, spec, by, spec.default_locale, public=True, filters=filters)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(_rows(summaries))
+    name = f"{survey.slug}-results{'-by-' + by if by else ''}.csv"
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/api/v1/surveys/<slug>/results")
+@csrf.exempt
+def api_results(slug: str) -> Response:
+    """Open data, once staff publish the results: suppressed, never free text."""
+    survey = survey_by_slug(slug)
+    if survey is None or survey.results_published_at is None:
+        abort(404)
+    spec = survey_spec(survey)
+    by, filters = read_filters(request.args)
+    locale = spec.locale_for(request.args.get("lang"))
+    summaries = summarize(survey.id, spec, by, locale, public=True, filters=filters)
+    return jsonify({
+        "survey": survey.slug, "locale": locale, "by": by,
+        "suppression_threshold": threshold(),
+        "intervals": "95% Wilson score intervals, modelled: an opt-in sample, not a random one",
+        "questions": [_json(s) for s in summaries],
+    })
+
+
+def _json(s: QuestionSummary) -> dict[str, object]:
+    def share(fig: object) -> dict[str, float] | None:
+        interval = getattr(fig, "share", None)
+        if interval is None or not interval.defined:
+            return None
+        return {"estimate": round(interval.estimate, 4), "low": round(interval.low, 4),
+                "high": round(interval.high, 4)}
+
+    return {
+        "key": s.key, "prompt": s.prompt, "type": s.type,
+        "groups": [{"group": c.group, "label": c.label, "n": c.n, "unreliable": c.unreliable}
+                   for c in s.columns],
+        "answers": [{"value": r.value, "label": r.label,
+                     "counts": [f.count for f in r.figures],
+                     "shares": [share(f) for f in r.figures]} for r in s.rows],
+        "numbers": [{"group": n.column.group, "mean": n.mean, "median": n.median,
+                     "quartiles": [n.low_quartile, n.high_quartile]} for n in s.numbers],
+    }

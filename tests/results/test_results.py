@@ -1,0 +1,124 @@
+"""Results counted in SQL: the three race tabulations, breakdowns, filters, suppression
+outside staff views, the API and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from engage.core.models import utcnow
+from engage.demographics.operations import add_standard_questions
+from engage.engine import Action, Input, Policy, start, step
+from engage.responses import operations as responses
+from engage.results.filters import RACE_ALONE, Filters
+from engage.results.queries import MULTIRACIAL, NO_ANSWER, question_counts
+from engage.results.summary import summarize
+from engage.surveys import operations
+from engage.surveys.queries import survey_spec
+from tests.factories import QUESTIONS, survey_data
+
+
+def answer(survey, channel: str, locale: str, typed: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """One resident: answers by text for the keys in ``typed``, skips the rest."""
+    spec = survey_spec(survey, channel)
+    outcome = start(spec, locale)
+    response = responses.start_response(survey, outcome, channel)
+    state = outcome.state
+    while not state.done:
+        key = state.current
+        inp = Input(Action.ANSWER, (typed[key],)) if key in typed else Input(Action.SKIP)
+        outcome = step(spec, state, inp, Policy(max_misses=1))
+        responses.apply_outcome(response, spec, outcome)
+        state = outcome.state
+
+
+@pytest.fixture
+def survey(db):  # type: ignore[no-untyped-def]
+    made = operations.create_survey(survey_data("results"))
+    for question in QUESTIONS:
+        operations.add_question(made, question)
+    add_standard_questions(made, ["race_ethnicity"])
+    operations.publish_survey(made)
+    db.commit()
+    return made
+
+
+def test_three_race_tabulations(survey) -> None:
+    # race options by number: 1 aian, 2 asian, 3 black, 4 hispanic, 5 mena, 6 nhpi, 7 white, 8 prefer not
+    for race in ("2", "2,7", "8", "4"):
+        answer(survey, "sms", "en", {"tenure": "1", "race_ethnicity": race})
+    answer(survey, "sms", "en", {"tenure": "2"})
+    tenure = survey_spec(survey).question("tenure")
+    combined = question_counts(survey.id, tenure, "race_ethnicity")
+    assert combined.n == {"asian": 2, "white": 1, "hispanic": 1, "prefer_not": 1, NO_ANSWER: 1}
+    alone = question_counts(survey.id, tenure, RACE_ALONE)
+    assert alone.n == {"asian": 1, "hispanic": 1, MULTIRACIAL: 1, NO_ANSWER: 2}
+    assert alone.counts[NO_ANSWER] == {"own": 1, "rent": 1}
+
+
+def test_filters_by_channel_language_and_counts_numbers(survey) -> None:
+    answer(survey, "sms", "es", {"tenure": "1", "years": "10"})
+    answer(survey, "web", "en", {"tenure": "2", "repairs": "4", "years": "30"})
+    answer(survey, "web", "vi", {"tenure": "2", "repairs": "2", "years": "20"})
+    spec = survey_spec(survey)
+    by_channel = question_counts(survey.id, spec.question("tenure"), "channel")
+    assert by_channel.counts == {"sms": {"own": 1}, "web": {"rent": 2}}
+    web_only = question_counts(survey.id, spec.question("years"), None, Filters(channel="web"))
+    assert web_only.numbers == {"all": {30.0: 1, 20.0: 1}}
+    [years] = [s for s in summarize(survey.id, spec, None, "en", public=False) if s.key == "years"]
+    assert years.numbers[0].mean == 20 and years.numbers[0].median == 20
+    vietnamese = question_counts(survey.id, spec.question("repairs"), None, Filters(locale="vi"))
+    assert vietnamese.numbers == {"all": {2.0: 1}}
+
+
+def test_small_groups_are_flagged_for_staff_and_hidden_publicly(survey) -> None:
+    for _ in range(12):
+        answer(survey, "web", "en", {"tenure": "2", "race_ethnicity": "4"})
+    for _ in range(3):
+        answer(survey, "web", "en", {"tenure": "1", "race_ethnicity": "2"})
+    spec = survey_spec(survey)
+    staff = next(s for s in summarize(survey.id, spec, "race_ethnicity", "en", public=False)
+                 if s.key == "tenure")
+    public = next(s for s in summarize(survey.id, spec, "race_ethnicity", "en", public=True)
+                  if s.key == "tenure")
+    asian = [c.group for c in staff.columns].index("asian")
+    assert staff.columns[asian].n == 3 and staff.rows[0].figures[asian].small
+    assert public.columns[asian].n is None and public.hidden_any
+    assert all(row.figures[asian].count is None for row in public.rows)
+    hispanic = [c.group for c in public.columns].index("hispanic")
+    assert public.columns[hispanic].n == 12
+
+
+def test_api_is_public_only_once_published_and_suppressed(client, db, survey) -> None:
+    for _ in range(11):
+        answer(survey, "web", "en", {"tenure": "2", "comments": "call me at 206 555 0100"})
+    answer(survey, "web", "en", {"tenure": "1"})
+    db.commit()
+    assert client.get("/api/v1/surveys/results/results").status_code == 404
+    survey.results_published_at = utcnow()
+    db.commit()
+    data = client.get("/api/v1/surveys/results/results").get_json()
+    tenure = next(q for q in data["questions"] if q["key"] == "tenure")
+    counts = {a["value"]: a["counts"][0] for a in tenure["answers"]}
+    assert counts["own"] is None, "a single owner is hidden"
+    assert counts["rent"] is None, "and rent too: with n = 12 shown, 11 would give the owner away"
+    assert tenure["groups"][0]["n"] == 12
+    assert "555" not in str(data), "free text never leaves staff views"
+    assert "modelled" in data["intervals"]
+
+
+def test_csv_export_is_suppressed(client, db, login, survey) -> None:
+    for _ in range(10):
+        answer(survey, "web", "en", {"tenure": "2"})
+    answer(survey, "web", "en", {"tenure": "1"})
+    db.commit()
+    login("viewer")
+    response = client.get(f"/staff/surveys/{survey.id}/results.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    tenure = {r["answer"]: r["count"] for r in rows if r["question"] == "tenure"}
+    assert tenure == {"own": "", "rent": ""}, "one owner hidden, and rent with it"
+    page = client.get(f"/staff/surveys/{survey.id}/results?by=channel").get_data(as_text=True)
+    assert "small-cell" in page, "staff see the small cell, flagged"
