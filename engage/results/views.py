@@ -15,10 +15,17 @@ from engage.core.models import utcnow
 from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS, dimension_label
 from engage.extensions import csrf, db
+from engage.results.charts import choice_chart
 from engage.results.filters import BREAKDOWNS, RACE_ALONE
 from engage.results.forms import read_filters
 from engage.results.queries import respondent_count
-from engage.results.summary import QuestionSummary, summarize, threshold
+from engage.results.summary import (
+    QuestionSummary,
+    group_labels,
+    summarize,
+    summarize_question,
+    threshold,
+)
 from engage.surveys.labels import CHANNEL_LABELS
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_by_slug, survey_spec
@@ -51,6 +58,24 @@ def staff_results(survey_id: int) -> str:
         breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS], threshold=threshold(),
         respondents=respondent_count(survey.id, filters), channel_labels=CHANNEL_LABELS,
         language_name=language_name, dimensions=DIMENSIONS)
+
+
+@bp.get("/staff/surveys/<int:survey_id>/results/<key>.svg")
+@require(Permission.VIEW_RESULTS)
+def staff_chart(survey_id: int, key: str) -> Response:
+    """A question's chart as an image of its own (so the page's strict CSP stays)."""
+    survey = db.get_or_404(Survey, survey_id)
+    spec = survey_spec(survey)
+    by, filters = read_filters(request.args)
+    question = next((q for q in spec.questions if q.key == key), None)
+    if question is None or question.type not in ("single_choice", "multiple_choice", "yes_no"):
+        abort(404)
+    locale = spec.locale_for(str(get_locale()))
+    summary = summarize_question(survey.id, spec, question, by, group_labels(spec, by, locale),
+                                 locale, public=False, filters=filters)
+    response = Response(choice_chart(summary), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @bp.post("/staff/surveys/<int:survey_id>/results/publish")

@@ -122,3 +122,17 @@ def test_csv_export_is_suppressed(client, db, login, survey) -> None:
     assert tenure == {"own": "", "rent": ""}, "one owner hidden, and rent with it"
     page = client.get(f"/staff/surveys/{survey.id}/results?by=channel").get_data(as_text=True)
     assert "small-cell" in page, "staff see the small cell, flagged"
+
+
+def test_charts_are_svg_without_scripts(client, db, login, survey) -> None:
+    for _ in range(3):
+        answer(survey, "web", "en", {"tenure": "2", "race_ethnicity": "2"})
+    db.commit()
+    login("planner")
+    chart = client.get(f"/staff/surveys/{survey.id}/results/tenure.svg?by=race_ethnicity")
+    assert chart.mimetype == "image/svg+xml"
+    svg = chart.get_data(as_text=True)
+    assert "<svg" in svg[:200] and "<script" not in svg and "Own or rent?" in svg
+    assert client.get(f"/staff/surveys/{survey.id}/results/years.svg").status_code == 404
+    page = client.get(f"/staff/surveys/{survey.id}/results?by=race_ethnicity").get_data(as_text=True)
+    assert f"/staff/surveys/{survey.id}/results/tenure.svg?by=race_ethnicity" in page
