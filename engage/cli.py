@@ -92,5 +92,47 @@ def export_survey(slug: str, path: str) -> None:
     click.echo(f"Wrote {path}.")
 
 
+@engage_cli.command("import-baseline")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--table", help="ACS table to import, e.g. B03002 (needed for a zip of several).")
+def import_baseline(path: str, table: str | None) -> None:
+    """Import a census table downloaded from data.census.gov (the zip or its Data.csv);
+    refusals name line and column."""
+    from pathlib import Path
+
+    from engage.core.i18n import _
+    from engage.demographics.baselines import import_baseline as run
+
+    try:
+        with open(path, "rb") as fh:
+            imported = run(fh, table=table, filename=Path(path).name)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(_("Imported %(table)s (%(vintage)s): %(count)s geographies.", table=imported.table,
+                 vintage=imported.vintage or "?", count=imported.geographies))
+    if imported.skipped:
+        click.echo(_("%(count)s figures left out: the file gives no estimate for them.",
+                     count=imported.skipped))
+
+
+@engage_cli.command("map-geographies")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def map_geographies(path: str) -> None:
+    """Map census tracts or ZIP codes to neighbourhoods from a two-column CSV
+    (geography, neighbourhood short name); refusals name line and column."""
+    from engage.core.i18n import _
+    from engage.demographics.baselines import map_geographies_from_csv
+
+    try:
+        with open(path, "rb") as fh:
+            mappings = map_geographies_from_csv(fh)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(_("Mapped %(count)s geographies to %(areas)s neighborhoods.", count=len(mappings),
+                 areas=len({m.area_id for m in mappings})))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(engage_cli)
