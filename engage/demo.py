@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from engage.accounts.models import User
 from engage.accounts.operations import create_user
 from engage.core.models import utcnow
+from engage.demographics.baseline_models import CensusImport
+from engage.demographics.baselines import import_baseline, map_geography
 from engage.demographics.models import Area
 from engage.demographics.operations import add_standard_questions, question_data
 from engage.demographics.standard import DIMENSIONS
@@ -122,8 +125,26 @@ def load_demo(n_responses: int = 500, seed: int = 2026) -> list[str]:
     existing = db.session.scalar(select(func.count(Response.id)).where(Response.survey_id == survey.id))
     if not existing:
         _synthetic_responses(survey, n_responses, random.Random(seed))
-        lines.append(f"Added {n_responses} synthetic responses (labelled synthetic)")
+        survey.results_published_at = utcnow()
+        lines.append(f"Added {n_responses} synthetic responses (labelled synthetic); results published")
+    if db.session.scalar(select(func.count(CensusImport.id))) == 0:
+        lines.append(_baselines())
     return lines or ["Demo data already loaded: nothing added."]
+
+
+#: Census tracts (in the demo files, real-format ACS downloads) and the demo areas.
+DEMO_TRACTS = {"1400000US53033010001": "riverside", "1400000US53033010002": "northgate"}
+
+
+def _baselines() -> str:
+    """Census baselines for the demo's neighbourhoods, from files in the Bureau's format."""
+    folder = Path(__file__).parent / "demo_data"
+    files = sorted(folder.glob("ACSDT5Y2023.*-Data.csv"))
+    for path in files:
+        import_baseline(path.read_bytes(), filename=path.name)
+    for geo_id, slug in DEMO_TRACTS.items():
+        map_geography(geo_id, slug)
+    return f"Loaded census baselines ({', '.join(p.name.split('.')[1][:6] for p in files)}) for 2 areas"
 
 
 def _department() -> Department:

@@ -38,7 +38,7 @@ def counts_synthetic(survey_id: int, filters: Filters) -> bool:
     return not real
 
 
-def _conditions(survey_id: int, filters: Filters) -> list[ColumnElement[bool]]:
+def response_conditions(survey_id: int, filters: Filters) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [Response.survey_id == survey_id]
     if not counts_synthetic(survey_id, filters):
         conds.append(Response.synthetic.is_(False))
@@ -84,7 +84,7 @@ def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
     """Counts for one question, broken down ``by`` a dimension (or channel, language)."""
     result = QuestionCounts()
     base = select().select_from(Answer).join(Response, Response.id == Answer.response_id)
-    where = and_(Answer.question_id == question.id, *_conditions(survey_id, filters))
+    where = and_(Answer.question_id == question.id, *response_conditions(survey_id, filters))
     query, group = _with_group(base, by)
     n_query = query.add_columns(group.label("g"), func.count(func.distinct(Answer.response_id))) \
         .where(where).group_by(group)
@@ -114,9 +114,9 @@ def free_text(survey_id: int, question: QuestionSpec, filters: Filters = NO_FILT
     return list(db.session.scalars(
         select(Answer.text).join(Response, Response.id == Answer.response_id)
         .where(Answer.question_id == question.id, Answer.text.is_not(None),
-               *_conditions(survey_id, filters))
+               *response_conditions(survey_id, filters))
         .order_by(Answer.answered_at.desc()).limit(limit)))
 
 
 def respondent_count(survey_id: int, filters: Filters = NO_FILTERS) -> int:
-    return db.session.scalar(select(func.count(Response.id)).where(*_conditions(survey_id, filters)))
+    return db.session.scalar(select(func.count(Response.id)).where(*response_conditions(survey_id, filters)))

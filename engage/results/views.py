@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from engage.core.i18n import _, language_name
+from engage.core.errors import DomainError
+from engage.core.i18n import _, language_name, resolve
 from engage.core.models import utcnow
 from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS, dimension_label
@@ -19,6 +20,7 @@ from engage.results.charts import choice_chart
 from engage.results.filters import BREAKDOWNS, RACE_ALONE
 from engage.results.forms import read_filters
 from engage.results.queries import respondent_count
+from engage.results.representation import B03002_LABELS, COMPARABLE, UNDER, representation
 from engage.results.summary import (
     QuestionSummary,
     group_labels,
@@ -58,6 +60,28 @@ def staff_results(survey_id: int) -> str:
         breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS], threshold=threshold(),
         respondents=respondent_count(survey.id, filters), channel_labels=CHANNEL_LABELS,
         language_name=language_name, dimensions=DIMENSIONS)
+
+
+@bp.get("/staff/surveys/<int:survey_id>/representation")
+@require(Permission.VIEW_RESULTS)
+def staff_representation(survey_id: int) -> str:
+    """The live view engagement staff watch during fieldwork: who is missing, where."""
+    survey = db.get_or_404(Survey, survey_id)
+    spec = survey_spec(survey)
+    dimension = request.args.get("dimension")
+    dimension = dimension if dimension in COMPARABLE else COMPARABLE[0]
+    _by, filters = read_filters(request.args)
+    locale = spec.locale_for(str(get_locale()))
+    error = None
+    try:
+        areas = representation(survey.id, dimension, filters)
+    except DomainError as err:
+        areas, error = {}, str(err)
+    labels = {**group_labels(spec, dimension, locale), **{k: str(v) for k, v in B03002_LABELS.items()}}
+    names = {a.slug: resolve(a.name, locale) for a in survey.areas}
+    return render_template("results/representation.html", survey=survey, areas=areas, error=error,
+                           dimension=dimension, labels=labels, names=names, under=UNDER,
+                           dimensions=[(d, dimension_label(d)) for d in COMPARABLE])
 
 
 @bp.get("/staff/surveys/<int:survey_id>/results/<key>.svg")
