@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -15,9 +16,10 @@ from engage.core.i18n import _, language_name, resolve
 from engage.core.models import utcnow
 from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS, dimension_label
+from engage.engine.spec import SurveySpec
 from engage.extensions import csrf, db
 from engage.results.charts import choice_chart
-from engage.results.filters import BREAKDOWNS, RACE_ALONE
+from engage.results.filters import BREAKDOWNS, RACE_ALONE, Filters
 from engage.results.forms import read_filters
 from engage.results.queries import respondent_count
 from engage.results.representation import B03002_LABELS, COMPARABLE, UNDER, representation
@@ -35,6 +37,7 @@ from engage.surveys.queries import survey_by_slug, survey_spec
 bp = Blueprint("results", __name__)
 
 
+
 def breakdown_label(by: str) -> str:
     if by == "channel":
         return _("Channel")
@@ -47,13 +50,28 @@ def breakdown_label(by: str) -> str:
     return str(dimension_label(by))
 
 
-@bp.get("/staff/surveys/<int:survey_id>/results")
-@require(Permission.VIEW_RESULTS)
-def staff_results(survey_id: int) -> str:
+class Reading(NamedTuple):
+    """What every results view reads first: the survey, its spec, the breakdown and
+    filters from the query string, and the language to show the survey's words in."""
+
+    survey: Survey
+    spec: SurveySpec
+    by: str | None
+    filters: Filters
+    locale: str
+
+
+def _read(survey_id: int) -> Reading:
     survey = db.get_or_404(Survey, survey_id)
     spec = survey_spec(survey)
     by, filters = read_filters(request.args)
-    locale = spec.locale_for(str(get_locale()))
+    return Reading(survey, spec, by, filters, spec.locale_for(str(get_locale())))
+
+
+@bp.get("/staff/surveys/<int:survey_id>/results")
+@require(Permission.VIEW_RESULTS)
+def staff_results(survey_id: int) -> str:
+    survey, spec, by, filters, locale = _read(survey_id)
     summaries = summarize(survey.id, spec, by, locale, public=False, filters=filters)
     return render_template(
         "results/staff.html", survey=survey, summaries=summaries, by=by, filters=filters,
@@ -66,12 +84,9 @@ def staff_results(survey_id: int) -> str:
 @require(Permission.VIEW_RESULTS)
 def staff_representation(survey_id: int) -> str:
     """The live view engagement staff watch during fieldwork: who is missing, where."""
-    survey = db.get_or_404(Survey, survey_id)
-    spec = survey_spec(survey)
+    survey, spec, _by, filters, locale = _read(survey_id)
     dimension = request.args.get("dimension")
     dimension = dimension if dimension in COMPARABLE else COMPARABLE[0]
-    _by, filters = read_filters(request.args)
-    locale = spec.locale_for(str(get_locale()))
     error = None
     try:
         areas = representation(survey.id, dimension, filters)
@@ -88,13 +103,10 @@ def staff_representation(survey_id: int) -> str:
 @require(Permission.VIEW_RESULTS)
 def staff_chart(survey_id: int, key: str) -> Response:
     """A question's chart as an image of its own (so the page's strict CSP stays)."""
-    survey = db.get_or_404(Survey, survey_id)
-    spec = survey_spec(survey)
-    by, filters = read_filters(request.args)
+    survey, spec, by, filters, locale = _read(survey_id)
     question = next((q for q in spec.questions if q.key == key), None)
     if question is None or question.type not in ("single_choice", "multiple_choice", "yes_no"):
         abort(404)
-    locale = spec.locale_for(str(get_locale()))
     summary = summarize_question(survey.id, spec, question, by, group_labels(spec, by, locale),
                                  locale, public=False, filters=filters)
     response = Response(choice_chart(summary), mimetype="image/svg+xml")
@@ -136,9 +148,7 @@ CSV_HEADER = ["question", "prompt", "group", "group_label", "n", "answer", "answ
 @require(Permission.VIEW_RESULTS)
 def export_csv(survey_id: int) -> Response:
     """Leaves staff views, so small groups are suppressed like the public figures."""
-    survey = db.get_or_404(Survey, survey_id)
-    spec = survey_spec(survey)
-    by, filters = read_filters(request.args)
+    survey, spec, by, filters, _locale = _read(survey_id)
     summaries = summarize(survey.id, spec, by, spec.default_locale, public=True, filters=filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
