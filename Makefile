@@ -26,8 +26,8 @@ run: $(VENV)/.deps
 	@echo ""
 	@echo "  Resident survey:  http://127.0.0.1:5000/s/demo"
 	@echo "  Staff sign-in:    http://127.0.0.1:5000/staff/login"
-	@echo "  Phone simulator:  http://127.0.0.1:5000/staff/sms/simulator (text DEMO)"
 	@echo "                    admin@example.org / engage-demo-2026 (also staff@, planner@, viewer@)"
+	@echo "  Phone simulator:  http://127.0.0.1:5000/staff/sms/simulator (text DEMO)"
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
