@@ -58,7 +58,7 @@ def response_conditions(survey_id: int, filters: Filters) -> list[ColumnElement[
     return conds
 
 
-def _with_group(query: Select, by: str | None) -> tuple[Select, ColumnElement[str]]:
+def with_group(query: Select, by: str | None) -> tuple[Select, ColumnElement[str]]:
     """Add the breakdown's group column (and the joins it needs) to ``query``."""
     if by is None:
         return query, literal(ALL)
@@ -85,13 +85,13 @@ def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
     result = QuestionCounts()
     base = select().select_from(Answer).join(Response, Response.id == Answer.response_id)
     where = and_(Answer.question_id == question.id, *response_conditions(survey_id, filters))
-    query, group = _with_group(base, by)
+    query, group = with_group(base, by)
     n_query = query.add_columns(group.label("g"), func.count(func.distinct(Answer.response_id))) \
         .where(where).group_by(group)
     result.n = {g: n for g, n in db.session.execute(n_query)}
     storage = question_type(question).storage
     if storage == "choices":
-        choice_query, group = _with_group(
+        choice_query, group = with_group(
             base.join(AnswerChoice, AnswerChoice.answer_id == Answer.id), by)
         rows = db.session.execute(
             choice_query.add_columns(group.label("g"), AnswerChoice.value,
@@ -120,3 +120,4 @@ def free_text(survey_id: int, question: QuestionSpec, filters: Filters = NO_FILT
 
 def respondent_count(survey_id: int, filters: Filters = NO_FILTERS) -> int:
     return db.session.scalar(select(func.count(Response.id)).where(*response_conditions(survey_id, filters)))
+_with_group = with_group  # the name before it was public

@@ -5,7 +5,7 @@ leaves staff views. Works on the aggregated cells of :mod:`engage.results.querie
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 
@@ -14,7 +14,15 @@ from engage.engine import QuestionSpec, question_type
 from engage.engine.spec import SurveySpec
 from engage.results.filters import RACE_ALONE, Filters
 from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, NO_FILTERS, free_text, question_counts
-from engage.results.stats import MIN_RELIABLE_N_EFF, Interval, suppress, wilson
+from engage.results.stats import (
+    MIN_RELIABLE_N_EFF,
+    Interval,
+    kish_effective_n,
+    suppress,
+    weighted_proportion,
+    wilson,
+)
+from engage.results.weighting import Weights, weighted_question_counts
 from engage.surveys.labels import CHANNEL_LABELS
 from engage.surveys.texts import choice_labels
 
@@ -25,6 +33,7 @@ class Column:
     label: str
     n: int | None  # None: hidden
     unreliable: bool
+    n_eff: float | None = None  # weighted: Kish's effective sample size
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Figure:
     count: int | None  # None: hidden
     share: Interval | None
     small: bool  # under the threshold: shown to staff with a warning, hidden publicly
+    weighted: Interval | None = None  # raked to the census, interval on n_eff
 
 
 @dataclass(frozen=True)
@@ -91,10 +101,39 @@ def _ordered_groups(n: Mapping[str, int], labels: Mapping[str, str]) -> list[str
 
 
 def summarize(survey_id: int, spec: SurveySpec, by: str | None, locale: str, *,
-              public: bool, filters: Filters = NO_FILTERS) -> list[QuestionSummary]:
+              public: bool, filters: Filters = NO_FILTERS,
+              weights: Weights | None = None) -> list[QuestionSummary]:
     labels = group_labels(spec, by, locale)
-    return [summarize_question(survey_id, spec, q, by, labels, locale, public=public, filters=filters)
-            for q in spec.questions if q.type != "note"]
+    summaries = [summarize_question(survey_id, spec, q, by, labels, locale, public=public,
+                                    filters=filters) for q in spec.questions if q.type != "note"]
+    if weights is None:
+        return summaries
+    return [with_weights(s, survey_id, spec.question(s.key), by, filters, weights) if s.rows else s
+            for s in summaries]
+
+
+def with_weights(summary: QuestionSummary, survey_id: int, q: QuestionSpec, by: str | None,
+                 filters: Filters, weights: Weights) -> QuestionSummary:
+    """The same table with weighted shares beside the unweighted ones: each from its
+    (weight, choosing, answering) cells, its interval on the effective sample size."""
+    counted = weighted_question_counts(survey_id, q, by, filters)
+    columns, rows = [], []
+    for col in summary.columns:
+        cells = counted.answering.get(col.group, {})
+        n_eff = kish_effective_n((weights.weight(k), n) for k, n in cells.items())
+        columns.append(replace(col, n_eff=n_eff, unreliable=n_eff < MIN_RELIABLE_N_EFF))
+    for row in summary.rows:
+        figures = []
+        for col, fig in zip(summary.columns, row.figures, strict=True):
+            cells = counted.answering.get(col.group, {})
+            chosen = counted.choosing.get(col.group, {}).get(row.value, {})
+            share = None
+            if fig.count is not None and cells:
+                share = weighted_proportion(
+                    (weights.weight(k), chosen.get(k, 0), n) for k, n in cells.items()).interval
+            figures.append(replace(fig, weighted=share))
+        rows.append(replace(row, figures=tuple(figures)))
+    return replace(summary, columns=tuple(columns), rows=tuple(rows))
 
 
 def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: str | None,

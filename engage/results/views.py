@@ -23,13 +23,16 @@ from engage.results.filters import BREAKDOWNS, RACE_ALONE, Filters
 from engage.results.forms import read_filters
 from engage.results.queries import respondent_count
 from engage.results.representation import B03002_LABELS, COMPARABLE, UNDER, representation
+from engage.results.stats import Interval
 from engage.results.summary import (
+    Figure,
     QuestionSummary,
     group_labels,
     summarize,
     summarize_question,
     threshold,
 )
+from engage.results.weighting import compute_weights
 from engage.surveys.labels import CHANNEL_LABELS
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_by_slug, survey_spec
@@ -72,9 +75,11 @@ def _read(survey_id: int) -> Reading:
 @require(Permission.VIEW_RESULTS)
 def staff_results(survey_id: int) -> str:
     survey, spec, by, filters, locale = _read(survey_id)
-    summaries = summarize(survey.id, spec, by, locale, public=False, filters=filters)
+    weights = compute_weights(survey.id, filters) if request.args.get("weighted") == "1" else None
+    summaries = summarize(survey.id, spec, by, locale, public=False, filters=filters, weights=weights)
     return render_template(
         "results/staff.html", survey=survey, summaries=summaries, by=by, filters=filters,
+        weights=weights, weighted_asked=request.args.get("weighted") == "1",
         breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS], threshold=threshold(),
         respondents=respondent_count(survey.id, filters), channel_labels=CHANNEL_LABELS,
         language_name=language_name, dimensions=DIMENSIONS)
@@ -169,22 +174,29 @@ def api_results(slug: str) -> Response:
     spec = survey_spec(survey)
     by, filters = read_filters(request.args)
     locale = spec.locale_for(request.args.get("lang"))
-    summaries = summarize(survey.id, spec, by, locale, public=True, filters=filters)
+    weights = compute_weights(survey.id, filters) if request.args.get("weighted") == "1" else None
+    summaries = summarize(survey.id, spec, by, locale, public=True, filters=filters, weights=weights)
     return jsonify({
         "survey": survey.slug, "locale": locale, "by": by,
         "suppression_threshold": threshold(),
         "intervals": "95% Wilson score intervals, modelled: an opt-in sample, not a random one",
+        "weighting": None if weights is None else {
+            "dimensions": list(weights.dimensions), "n": weights.n,
+            "effective_n": round(weights.n_eff, 1), "design_effect": round(weights.design_effect, 3),
+            "notes": list(weights.result.notes)},
         "questions": [_json(s) for s in summaries],
     })
 
 
 def _json(s: QuestionSummary) -> dict[str, object]:
-    def share(fig: object) -> dict[str, float] | None:
-        interval = getattr(fig, "share", None)
+    def share_of(interval: Interval | None) -> dict[str, float] | None:
         if interval is None or not interval.defined:
             return None
         return {"estimate": round(interval.estimate, 4), "low": round(interval.low, 4),
                 "high": round(interval.high, 4)}
+
+    def share(fig: Figure) -> dict[str, float] | None:
+        return share_of(fig.share)
 
     return {
         "key": s.key, "prompt": s.prompt, "type": s.type,
@@ -192,7 +204,8 @@ def _json(s: QuestionSummary) -> dict[str, object]:
                    for c in s.columns],
         "answers": [{"value": r.value, "label": r.label,
                      "counts": [f.count for f in r.figures],
-                     "shares": [share(f) for f in r.figures]} for r in s.rows],
+                     "shares": [share(f) for f in r.figures],
+                     "weighted_shares": [share_of(f.weighted) for f in r.figures]} for r in s.rows],
         "numbers": [{"group": n.column.group, "mean": n.mean, "median": n.median,
                      "quartiles": [n.low_quartile, n.high_quartile]} for n in s.numbers],
     }
