@@ -17,6 +17,8 @@ from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, NO_FILTERS, free
 from engage.results.stats import (
     MIN_RELIABLE_N_EFF,
     Interval,
+    best_off_group,
+    index_of_disparity,
     kish_effective_n,
     suppress,
     weighted_proportion,
@@ -49,6 +51,10 @@ class Row:
     value: str
     label: str
     figures: tuple[Figure, ...]
+    #: Across the groups shown: the index of disparity (mean absolute deviation of the
+    #: group rates from the overall rate, as a % of it) and the group with the highest rate.
+    disparity: float | None = None
+    best_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,8 +151,12 @@ def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: st
     storage = question_type(q).storage
     limit = threshold()
     if storage == "choices":
-        return _choice_summary(q, prompt, groups, counts.n, counts.counts, labels, locale,
-                               spec.default_locale, public, limit)
+        summary = _choice_summary(q, prompt, groups, counts.n, counts.counts, labels, locale,
+                                  spec.default_locale, public, limit)
+        if by is None:
+            return summary
+        overall = question_counts(survey_id, q, None, filters)
+        return with_disparities(summary, overall.n.get(ALL, 0), overall.counts.get(ALL, {}), limit)
     columns = tuple(_column(g, labels, counts.n.get(g, 0), public, limit) for g in groups)
     if storage == "number":
         numbers = tuple(_number_summary(col, counts.numbers.get(col.group, {})) for col in columns)
@@ -154,6 +164,26 @@ def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: st
                                hidden_any=any(c.n is None for c in columns))
     texts = () if public else tuple(free_text(survey_id, q, filters, limit=200))
     return QuestionSummary(q.key, prompt, q.type, columns, texts=texts)
+
+
+def with_disparities(summary: QuestionSummary, overall_n: int, overall: Mapping[str, int],
+                     limit: int) -> QuestionSummary:
+    """For each answer, how unequal the groups are: over the groups shown with at least
+    ``limit`` respondents (not "no answer" or "prefer not to say")."""
+    if not overall_n:
+        return summary
+    rows = []
+    for row in summary.rows:
+        groups = {col.label: (fig.count, col.n) for col, fig in zip(summary.columns, row.figures, strict=True)
+                  if col.n and col.n >= limit and fig.count is not None
+                  and col.group not in (NO_ANSWER, "prefer_not")}
+        if len(groups) < 2:
+            rows.append(row)
+            continue
+        rate = overall.get(row.value, 0) / overall_n
+        index = index_of_disparity({g: k / n for g, (k, n) in groups.items()}, rate) if rate else None
+        rows.append(replace(row, disparity=index, best_group=best_off_group(groups)))
+    return replace(summary, rows=tuple(rows))
 
 
 def _column(group: str, labels: Mapping[str, str], n: int, public: bool, limit: int) -> Column:

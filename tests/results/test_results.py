@@ -136,3 +136,16 @@ def test_charts_are_svg_without_scripts(client, db, login, survey) -> None:
     assert client.get(f"/staff/surveys/{survey.id}/results/years.svg").status_code == 404
     page = client.get(f"/staff/surveys/{survey.id}/results?by=race_ethnicity").get_data(as_text=True)
     assert f"/staff/surveys/{survey.id}/results/tenure.svg?by=race_ethnicity" in page
+
+
+def test_index_of_disparity_and_best_off_group(survey) -> None:
+    for channel, tenures in (("web", ["2"] * 10), ("sms", ["2"] * 5 + ["1"] * 5)):
+        for tenure in tenures:
+            answer(survey, channel, "en", {"tenure": tenure})
+    spec = survey_spec(survey)
+    tenure = next(s for s in summarize(survey.id, spec, "channel", "en", public=False)
+                  if s.key == "tenure")
+    rent = next(r for r in tenure.rows if r.value == "rent")
+    # overall 15/20 = 0.75; |1.0 - 0.75| and |0.5 - 0.75| average 0.25, a third of 0.75
+    assert rent.disparity == pytest.approx(100 / 3)
+    assert rent.best_group == "Web"
