@@ -98,18 +98,21 @@ def _sqlite_begin(conn: object) -> None:
 def configure_blueprints(app: Flask) -> None:
     """Every blueprint, listed: no auto-discovery."""
     from engage.accounts.views import bp as accounts_bp
+    from engage.audit.views import bp as audit_bp
     from engage.channels.sms.staff_views import bp as sms_staff_bp
     from engage.channels.sms.views import bp as sms_bp
     from engage.channels.web.views import bp as web_bp
+    from engage.coding.views import bp as coding_bp
     from engage.dashboard.views import bp as dashboard_bp
     from engage.demographics.views import bp as demographics_bp
     from engage.plans.views import bp as plans_bp
+    from engage.results.export_views import bp as exports_bp
     from engage.results.views import bp as results_bp
     from engage.surveys.views import bp as surveys_bp
     from engage.surveys.xlsform_views import bp as xlsform_bp
 
     for bp in (web_bp, sms_bp, accounts_bp, dashboard_bp, surveys_bp, xlsform_bp, plans_bp,
-               demographics_bp, sms_staff_bp, results_bp):
+               demographics_bp, sms_staff_bp, results_bp, coding_bp, exports_bp, audit_bp):
         app.register_blueprint(bp)
 
 

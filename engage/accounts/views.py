@@ -8,6 +8,8 @@ from werkzeug.wrappers import Response
 from engage.accounts import operations
 from engage.accounts.forms import LoginForm, RoleForm, UserForm
 from engage.accounts.models import User
+from engage.audit import operations as audit
+from engage.audit.models import ROLE_CHANGE
 from engage.core.errors import DomainError
 from engage.core.i18n import _, resolve
 from engage.core.roles import ROLE_LABELS, Permission, require
@@ -88,6 +90,8 @@ def change_role(user_id: int) -> Response:
     elif form.validate_on_submit():
         try:
             operations.change_role(user, form.role.data, form.department_id.data or None)
+            audit.record(ROLE_CHANGE, f"user:{user.id}", {"role": user.role,
+                                                          "department_id": user.department_id})
             flash(_("Role changed."), "success")
         except DomainError as err:
             for message in err.messages:

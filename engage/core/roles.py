@@ -38,13 +38,16 @@ class Permission(StrEnum):
     #: phone simulator.
     USE_MESSAGES = "use_messages"
     VIEW_RESULTS = "view_results"
+    #: Individual responses leave the system: audited, and only for those who run surveys.
+    EXPORT_RESPONSES = "export_responses"
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.STAFF: frozenset({Permission.VIEW_DASHBOARD, Permission.EDIT_SURVEYS,
                           Permission.PUBLISH_SURVEYS, Permission.USE_MESSAGES,
-                          Permission.VIEW_RESULTS}),
+                          Permission.VIEW_RESULTS, Permission.EXPORT_RESPONSES}),
     Role.PLANNER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS}),
     Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS}),
 }

@@ -120,4 +120,3 @@ def free_text(survey_id: int, question: QuestionSpec, filters: Filters = NO_FILT
 
 def respondent_count(survey_id: int, filters: Filters = NO_FILTERS) -> int:
     return db.session.scalar(select(func.count(Response.id)).where(*response_conditions(survey_id, filters)))
-_with_group = with_group  # the name before it was public

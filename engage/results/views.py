@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import NamedTuple
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
+from engage.audit import operations as audit
+from engage.audit.models import RESULTS_PUBLISH
 from engage.core.errors import DomainError
 from engage.core.i18n import _, language_name, resolve
 from engage.core.models import utcnow
@@ -19,6 +20,7 @@ from engage.demographics.standard import DIMENSIONS, dimension_label
 from engage.engine.spec import SurveySpec
 from engage.extensions import csrf, db
 from engage.results.charts import choice_chart
+from engage.results.exports import CSV_HEADER, table_rows
 from engage.results.filters import BREAKDOWNS, RACE_ALONE, Filters
 from engage.results.forms import read_filters
 from engage.results.queries import respondent_count
@@ -124,29 +126,11 @@ def staff_chart(survey_id: int, key: str) -> Response:
 def publish(survey_id: int) -> Response:
     survey = db.get_or_404(Survey, survey_id)
     survey.results_published_at = None if survey.results_published_at else utcnow()
+    audit.record(RESULTS_PUBLISH, f"survey:{survey.slug}",
+                 {"published": survey.results_published_at is not None})
     flash(_("The results are public now, with small groups hidden.") if survey.results_published_at
           else _("The results are no longer public."), "success")
     return redirect(url_for(".staff_results", survey_id=survey.id))
-
-
-def _rows(summaries: list[QuestionSummary]) -> Iterator[list[object]]:
-    """One line per question, group and answer: what a spreadsheet user expects."""
-    for s in summaries:
-        for col_index, col in enumerate(s.columns):
-            for row in s.rows:
-                fig = row.figures[col_index]
-                share = fig.share if fig.share is not None and fig.share.defined else None
-                yield [s.key, s.prompt, col.group, col.label, col.n, row.value, row.label, fig.count,
-                       round(share.estimate, 4) if share else None,
-                       round(share.low, 4) if share else None, round(share.high, 4) if share else None]
-            for number in s.numbers:
-                if number.column.group == col.group:
-                    yield [s.key, s.prompt, col.group, col.label, col.n, "mean", "", None,
-                           number.mean, None, None]
-
-
-CSV_HEADER = ["question", "prompt", "group", "group_label", "n", "answer", "answer_label", "count",
-              "share", "share_low", "share_high"]
 
 
 @bp.get("/staff/surveys/<int:survey_id>/results.csv")
@@ -158,7 +142,7 @@ def export_csv(survey_id: int) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
-    writer.writerows(_rows(summaries))
+    writer.writerows(table_rows(summaries))
     name = f"{survey.slug}-results{'-by-' + by if by else ''}.csv"
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,1 @@
+"""The audit log: who exported, published or changed what, and when."""
