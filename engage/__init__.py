@@ -104,6 +104,7 @@ def configure_blueprints(app: Flask) -> None:
     from engage.channels.web.views import bp as web_bp
     from engage.coding.views import bp as coding_bp
     from engage.dashboard.views import bp as dashboard_bp
+    from engage.demographics.views import baselines_bp
     from engage.demographics.views import bp as demographics_bp
     from engage.plans.views import bp as plans_bp
     from engage.results.export_views import bp as exports_bp
@@ -112,7 +113,8 @@ def configure_blueprints(app: Flask) -> None:
     from engage.surveys.xlsform_views import bp as xlsform_bp
 
     for bp in (web_bp, sms_bp, accounts_bp, dashboard_bp, surveys_bp, xlsform_bp, plans_bp,
-               demographics_bp, sms_staff_bp, results_bp, coding_bp, exports_bp, audit_bp):
+               demographics_bp, sms_staff_bp, results_bp, coding_bp, exports_bp, audit_bp,
+               baselines_bp):
         app.register_blueprint(bp)
 
 
