@@ -16,8 +16,10 @@ from engage.results.filters import RACE_ALONE, Filters
 from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, NO_FILTERS, free_text, question_counts
 from engage.results.stats import (
     MIN_RELIABLE_N_EFF,
+    Disparity,
     Interval,
     best_off_group,
+    disparities,
     index_of_disparity,
     kish_effective_n,
     suppress,
@@ -55,6 +57,8 @@ class Row:
     #: group rates from the overall rate, as a % of it) and the group with the highest rate.
     disparity: float | None = None
     best_group: str | None = None
+    #: Each group's gap and ratio to the overall rate and to the best-off group.
+    gaps: tuple[Disparity, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,9 +184,11 @@ def with_disparities(summary: QuestionSummary, overall_n: int, overall: Mapping[
         if len(groups) < 2:
             rows.append(row)
             continue
-        rate = overall.get(row.value, 0) / overall_n
+        chose = overall.get(row.value, 0)
+        rate = chose / overall_n
         index = index_of_disparity({g: k / n for g, (k, n) in groups.items()}, rate) if rate else None
-        rows.append(replace(row, disparity=index, best_group=best_off_group(groups)))
+        rows.append(replace(row, disparity=index, best_group=best_off_group(groups),
+                            gaps=tuple(disparities(groups, (chose, overall_n)))))
     return replace(summary, rows=tuple(rows))
 
 

@@ -149,3 +149,21 @@ def test_index_of_disparity_and_best_off_group(survey) -> None:
     # overall 15/20 = 0.75; |1.0 - 0.75| and |0.5 - 0.75| average 0.25, a third of 0.75
     assert rent.disparity == pytest.approx(100 / 3)
     assert rent.best_group == "Web"
+
+
+def test_gaps_carry_newcombe_intervals(client, db, login, survey) -> None:
+    for channel, tenures in (("web", ["2"] * 12), ("sms", ["2"] * 6 + ["1"] * 6)):
+        for tenure in tenures:
+            answer(survey, channel, "en", {"tenure": tenure})
+    db.commit()
+    spec = survey_spec(survey)
+    tenure = next(s for s in summarize(survey.id, spec, "channel", "en", public=False)
+                  if s.key == "tenure")
+    rent = next(r for r in tenure.rows if r.value == "rent")
+    sms = next(g for g in rent.gaps if g.group == "SMS")
+    assert sms.rate.estimate == pytest.approx(0.5) and sms.best_group == "Web"
+    assert sms.gap_to_best.estimate == pytest.approx(-0.5)
+    assert sms.gap_to_best.low < -0.5 < sms.gap_to_best.high < 0, "a real gap: excludes 0"
+    login("planner")
+    page = client.get(f"/staff/surveys/{survey.id}/results?by=channel").get_data(as_text=True)
+    assert "Gap to the highest group" in page
