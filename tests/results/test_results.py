@@ -167,3 +167,14 @@ def test_gaps_carry_newcombe_intervals(client, db, login, survey) -> None:
     login("planner")
     page = client.get(f"/staff/surveys/{survey.id}/results?by=channel").get_data(as_text=True)
     assert "Gap to the highest group" in page
+
+
+def test_an_answer_nobody_chose_still_renders(client, db, login, survey) -> None:
+    # transport options: 1 bus, 2 walk, 3 car (nobody takes the car here)
+    for channel, picks in (("web", ["1"] * 11), ("sms", ["1"] * 6 + ["2"] * 5)):
+        for pick in picks:
+            answer(survey, channel, "en", {"tenure": "1", "transport": pick})
+    db.commit()
+    login("planner")
+    page = client.get(f"/staff/surveys/{survey.id}/results?by=channel")
+    assert page.status_code == 200 and "Gap to the highest group" in page.get_data(as_text=True)
