@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
@@ -27,6 +27,14 @@ class QuestionCounts:
     n: dict[str, int] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     numbers: dict[str, dict[float, int]] = field(default_factory=lambda: defaultdict(dict))
+
+
+def resolved(survey_id: int, filters: Filters) -> Filters:
+    """``filters`` with the synthetic question settled once, so a page's many queries do
+    not each count the survey's responses again to decide it."""
+    if filters.include_synthetic is not None:
+        return filters
+    return replace(filters, include_synthetic=counts_synthetic(survey_id, filters))
 
 
 def counts_synthetic(survey_id: int, filters: Filters) -> bool:

@@ -13,7 +13,15 @@ from engage.core.i18n import _, language_name, resolve
 from engage.engine import QuestionSpec, question_type
 from engage.engine.spec import SurveySpec
 from engage.results.filters import RACE_ALONE, Filters
-from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, NO_FILTERS, free_text, question_counts
+from engage.results.queries import (
+    ALL,
+    MULTIRACIAL,
+    NO_ANSWER,
+    NO_FILTERS,
+    free_text,
+    question_counts,
+    resolved,
+)
 from engage.results.stats import (
     MIN_RELIABLE_N_EFF,
     Disparity,
@@ -114,6 +122,7 @@ def summarize(survey_id: int, spec: SurveySpec, by: str | None, locale: str, *,
               public: bool, filters: Filters = NO_FILTERS,
               weights: Weights | None = None) -> list[QuestionSummary]:
     labels = group_labels(spec, by, locale)
+    filters = resolved(survey_id, filters)
     summaries = [summarize_question(survey_id, spec, q, by, labels, locale, public=public,
                                     filters=filters) for q in spec.questions if q.type != "note"]
     if weights is None:

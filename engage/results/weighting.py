@@ -20,7 +20,7 @@ from engage.engine import QuestionSpec, question_type
 from engage.extensions import db
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
 from engage.results.filters import Filters
-from engage.results.queries import NO_FILTERS, response_conditions, with_group
+from engage.results.queries import NO_FILTERS, resolved, response_conditions, with_group
 from engage.results.stats import Cell, RakeResult, design_effect, kish_effective_n, rake
 
 ALL = "all"
@@ -96,6 +96,7 @@ def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | 
     population = margins(filters.area or ALL)
     if not population:
         return None
+    filters = resolved(survey_id, filters)
     base = select().select_from(Response)
     query, columns = _cell_query(base)
     counts: dict[CellKey, int] = defaultdict(int)
