@@ -1,4 +1,5 @@
-"""The Engage app plus two baseline endpoints, for ``bench/web_submit.py``.
+"""The Engage app plus baseline endpoints, for ``bench/web_submit.py`` and
+``bench/sms_webhook.py``.
 
 Served by gunicorn as ``bench.bench_app:app``; configured by environment variables
 (the app itself only takes configuration through ``create_app`` overrides):
@@ -15,6 +16,18 @@ Flask-Limiter, Babel, the after_request commit, the security headers):
   into ``bench_row`` (a bench-only table, not part of the app's schema) and commits,
   then returns a fixed page.
 
+Baselines for Twilio's incoming-text webhook (``POST /sms/inbound``), exempt from CSRF
+like the app's own ``sms`` blueprint (Twilio signs its requests instead):
+
+* ``POST /bench/sms/fixed``: a fixed TwiML reply; the view reads, checks and stores nothing.
+* ``POST /bench/sms/store``: checks ``X-Twilio-Signature`` with twilio's
+  ``RequestValidator`` (the same URL the app signs: ``PUBLIC_BASE_URL`` + path), inserts
+  the text into ``bench_sms`` (a bench-only table, unique ``sid``: a repeated delivery of
+  a MessageSid inserts nothing), commits, and returns a fixed TwiML reply.
+
+The app is given a Twilio auth token and a public base URL (``BENCH_TWILIO_TOKEN``,
+``BENCH_PUBLIC_BASE_URL``), so that signed texts pass its signature check.
+
 Only for benchmarking: never mount this in production.
 """
 
@@ -25,7 +38,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, abort, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from markupsafe import escape
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
 
@@ -41,7 +54,21 @@ bench_row = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+bench_sms = Table(
+    "bench_sms",
+    bench_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sid", String(64), nullable=False, unique=True),
+    Column("sender", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 DEFAULT_SECRET = "engage-bench-secret-not-for-production"  # bench only
+#: Twilio auth token and public base URL of the benchmark's app: texts are signed
+#: with them (bench only, never a real token).
+BENCH_TWILIO_TOKEN = "engage-bench-twilio-token"  # bench only
+BENCH_PUBLIC_BASE_URL = "https://bench.example"
 
 BARE_PAGE = (
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bench</title>"
@@ -90,13 +117,61 @@ def store() -> tuple[str, int, dict[str, str]]:
     return STORED_PAGE, 200, headers
 
 
+sms_bp = Blueprint("bench_sms", __name__, url_prefix="/bench/sms")
+
+FIXED_TWIML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, got it.</Message>'
+    "</Response>"
+)
+
+
+def _twiml() -> Response:
+    return Response(FIXED_TWIML, mimetype="text/xml")
+
+
+@sms_bp.post("/fixed")
+def sms_fixed() -> Response:
+    return _twiml()
+
+
+@sms_bp.post("/store")
+def sms_store() -> Response:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    from twilio.request_validator import RequestValidator
+
+    from engage.extensions import db
+
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.path
+    if not RequestValidator(token).validate(url, request.form,
+                                            request.headers.get("X-Twilio-Signature", "")):
+        abort(403)
+    sid = request.form.get("MessageSid", "")
+    if not sid:
+        abort(400)
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[db.session.get_bind().dialect.name]
+    db.session.execute(insert(bench_sms).values(
+        sid=sid,
+        sender=request.form.get("From", "")[:32],
+        body=request.form.get("Body", "")[:1600],
+        created_at=datetime.now(UTC),
+    ).on_conflict_do_nothing(index_elements=["sid"]))
+    db.session.commit()
+    return _twiml()
+
+
 def make_app(database_url: str, secret: str = DEFAULT_SECRET) -> Flask:
     from config import Config, _normalise_db_url
     from engage import create_app
+    from engage.extensions import csrf
 
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=_normalise_db_url(database_url),
-                     SECRET_KEY=secret)
+                     SECRET_KEY=secret, TWILIO_AUTH_TOKEN=BENCH_TWILIO_TOKEN,
+                     PUBLIC_BASE_URL=BENCH_PUBLIC_BASE_URL)
     app.register_blueprint(bp)
+    csrf.exempt(sms_bp)  # as the app's sms blueprint: Twilio signs instead
+    app.register_blueprint(sms_bp)
     return app
 
 

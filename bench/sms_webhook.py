@@ -1,0 +1,514 @@
+#!/usr/bin/env python
+"""Benchmark: residents answering a survey by text, through Twilio's webhook.
+
+One run, one gunicorn server (``bench.bench_app:app``, sync workers), three endpoints
+measured one after another with the same load, every request a correctly signed
+Twilio webhook POST with its own MessageSid, from one of ``--phones`` phones:
+
+* fixed:  POST /bench/sms/fixed, a fixed TwiML reply, nothing checked or stored;
+* store:  POST /bench/sms/store, signature check + INSERT keyed by MessageSid +
+          commit + fixed TwiML (the minimal correct webhook);
+* engage: POST /sms/inbound, the app's real path: a phone mid-conversation answers
+          its next question and gets the following one back.
+
+Before anything is timed, every phone texts the survey keyword through the same server,
+so that all of them are mid-conversation. Afterwards, every answer acknowledged with a
+200 and its reply is looked for in the database, phone by phone.
+
+    cd /work/main && .venv/bin/python bench/sms_webhook.py
+    .venv/bin/python bench/sms_webhook.py --database-url postgresql://127.0.0.1/engage_bench
+
+A PostgreSQL database given with --database-url is wiped (schema public is dropped and
+rebuilt from the migrations): use a database of its own, never a real one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import harness  # noqa: E402
+from bench.bench_app import BENCH_PUBLIC_BASE_URL, BENCH_TWILIO_TOKEN, FIXED_TWIML  # noqa: E402
+from bench.harness import HttpError, Worker  # noqa: E402
+
+SLUG = "bench-sms"
+KEYWORD = "BENCH"
+TITLE = "Bench"
+THANKS = "Thank you!"
+AIM = 0.6  # engage throughput at least 0.6x store
+AIM_P99_MS = 50.0  # engage p99 at most 50 ms (at 16 concurrent requests)
+KINDS = ("fixed", "store", "engage")
+PATHS = {"fixed": "/bench/sms/fixed", "store": "/bench/sms/store", "engage": "/sms/inbound"}
+TO_NUMBER = "+15005550006"
+ACCOUNT_SID = "AC" + "0" * 32
+MAX_PHONES = 10_000  # +1 206 555 0000 .. 9999: the phones and the spare ones
+FIXED_REPLY = ET.fromstring(FIXED_TWIML).findtext("Message")
+
+
+def phone_number(index: int) -> str:
+    """+1 206 555 0000 .. 9999: possible (and valid) US numbers, one per phone."""
+    return f"+1206555{index:04d}"
+
+
+# -- database ------------------------------------------------------------------------
+
+def prepare_database(url: str, questions: int) -> None:
+    """A fresh schema from the migrations, the bench tables, and a published survey
+    open by text under the keyword BENCH, one language."""
+    from engage.extensions import db
+    from engage.surveys import operations
+    from engage.surveys.operations import QuestionData, SurveyData
+
+    app = harness.bench_app(url)
+    with app.app_context():
+        harness.fresh_schema()
+        survey = operations.create_survey(SurveyData(
+            slug=SLUG, title={"en": TITLE}, intro={"en": "i"}, thanks={"en": THANKS},
+            default_locale="en", locales=["en"], channels=["web", "sms"], sms_keyword=KEYWORD,
+        ))
+        for i in range(1, questions + 1):
+            operations.add_question(survey, QuestionData("rating", {"en": f"Q{i}"}, key=f"q{i}"))
+        operations.publish_survey(survey)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def count_stored(url: str, phones: dict[int, PhoneState]) -> dict:
+    """What the database holds after the run: texts in and out, the bench survey's
+    responses and answers (distinct response, question), per phone too (respondents are
+    found by the keyed hash of their number, as the app finds them), and bench_sms rows."""
+    import sqlalchemy as sa
+
+    from engage.extensions import db
+    from engage.responses.phones import phone_hash
+
+    app = harness.bench_app(url)
+    with app.app_context():
+        scalar = lambda sql, **kw: int(db.session.scalar(sa.text(sql), kw) or 0)  # noqa: E731
+        figures = {
+            "inbound_messages": scalar("SELECT COUNT(*) FROM message WHERE direction = 'in'"),
+            "outbound_messages": scalar("SELECT COUNT(*) FROM message WHERE direction = 'out'"),
+            "answers": scalar(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT a.response_id, a.question_id"
+                " FROM answer a JOIN response r ON r.id = a.response_id"
+                " JOIN survey s ON s.id = r.survey_id WHERE s.slug = :slug) AS x", slug=SLUG),
+            "answer_rows": scalar(
+                "SELECT COUNT(*) FROM answer a JOIN response r ON r.id = a.response_id"
+                " JOIN survey s ON s.id = r.survey_id WHERE s.slug = :slug", slug=SLUG),
+            "responses": scalar(
+                "SELECT COUNT(*) FROM response r JOIN survey s ON s.id = r.survey_id"
+                " WHERE s.slug = :slug", slug=SLUG),
+            "bench_sms_rows": scalar("SELECT COUNT(*) FROM bench_sms"),
+        }
+        rows = db.session.execute(sa.text(
+            "SELECT p.phone_hash, COUNT(DISTINCT a.question_id) FROM respondent p"
+            " JOIN response r ON r.respondent_id = p.id"
+            " JOIN survey s ON s.id = r.survey_id AND s.slug = :slug"
+            " LEFT JOIN answer a ON a.response_id = r.id GROUP BY p.phone_hash"), {"slug": SLUG})
+        by_hash = {h: int(n) for h, n in rows}
+        lost = extra = missing_phones = 0
+        for phone in phones.values():
+            stored = by_hash.get(phone_hash(phone_number(phone.index)))
+            if stored is None:
+                missing_phones += 1
+                lost += phone.answered
+                continue
+            lost += max(0, phone.answered - stored)
+            # A text that failed on our side (timeout...) may still have been stored.
+            extra += max(0, stored - phone.answered - (1 if phone.broken else 0))
+        figures.update(lost_by_phone=lost, unexplained_by_phone=extra,
+                       phones_without_response=missing_phones)
+        db.session.remove()
+        db.engine.dispose()
+    return figures
+
+
+# -- client --------------------------------------------------------------------------
+
+@dataclass
+class PhoneState:
+    """One phone's place in the survey, as its replies told it."""
+    index: int
+    answered: int = 0      # answers acknowledged with a 200 and the expected reply
+    broken: bool = False   # a text failed: its state is unknown, it texts no more
+
+
+_validator = None
+
+
+def signed_post(conn: http.client.HTTPConnection, path: str, number: str,
+                body: str) -> tuple[int, str | None]:
+    """One text from ``number``, signed as Twilio signs: (status, reply text or None)."""
+    global _validator
+    if _validator is None:
+        from twilio.request_validator import RequestValidator
+
+        _validator = RequestValidator(BENCH_TWILIO_TOKEN)
+    params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": ACCOUNT_SID, "From": number,
+              "To": TO_NUMBER, "Body": body, "NumMedia": "0"}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": _validator.compute_signature(BENCH_PUBLIC_BASE_URL + path, params),
+    }
+    try:
+        conn.request("POST", path, body=urlencode(params), headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+    except Exception:
+        conn.close()
+        raise
+    if resp.status != 200:
+        return resp.status, None
+    try:
+        return 200, ET.fromstring(data).findtext("Message")
+    except ET.ParseError:
+        return 200, None
+
+
+def start_conversation(conn: http.client.HTTPConnection, phone: PhoneState) -> None:
+    """The keyword: the reply is the title and the first question."""
+    status, reply = signed_post(conn, PATHS["engage"], phone_number(phone.index), KEYWORD)
+    lines = (reply or "").split("\n")
+    if status != 200 or lines[:2] != [TITLE, "Q1"]:
+        phone.broken = True
+        raise HttpError(f"{KEYWORD} from phone {phone.index} -> {status} {reply!r}")
+
+
+def owned(conn_index: int, concurrency: int, indices: list[int]) -> list[int]:
+    """Each phone belongs to one connection, which texts from it one text at a time."""
+    return [i for i in indices if i % concurrency == conn_index]
+
+
+class SmsWorker(Worker):
+    """One connection, texting from its own phones in turn."""
+
+    setup_label = "new phone"
+
+    def __init__(self, kind: str, port: int, seed: int, phones: list[PhoneState],
+                 spares: list[int], questions: int) -> None:
+        super().__init__(kind, port, seed)
+        self.path = PATHS[kind]
+        self.phones = phones
+        self.spares = spares
+        self.questions = questions
+        self.cursor = -1
+        self.phone: PhoneState | None = None
+        self.counts = {"sent": 0, "status_200": 0, "unexpected_200": 0, "keyword_200": 0}
+
+    def ensure_ready(self, timed: bool) -> bool:
+        """The next phone in turn; for engage, one with questions left and a known state,
+        else a spare phone that texts the keyword first (untimed)."""
+        n = len(self.phones)
+        for step in range(1, n + 1):
+            phone = self.phones[(self.cursor + step) % n]
+            if self.kind != "engage" or (not phone.broken and phone.answered < self.questions):
+                self.cursor = (self.cursor + step) % n
+                self.phone = phone
+                return False
+        if not self.spares:
+            raise HttpError("every phone of this connection has finished the survey")
+        phone = PhoneState(self.spares.pop(0))
+        self.phones.append(phone)
+        self.cursor, self.phone = len(self.phones) - 1, phone
+        start_conversation(self.conn, phone)
+        self.counts["keyword_200"] += 1
+        self.stats.setup += 1
+        if timed:
+            self.stats.inline_setup += 1
+        return True
+
+    def one(self) -> tuple[bool, str]:
+        phone = self.phone
+        assert phone is not None
+        self.phone = None
+        if self.kind != "engage":
+            self.counts["sent"] += 1
+            status, reply = signed_post(self.conn, self.path, phone_number(phone.index),
+                                        str(self.rng.randint(1, 5)))
+            if status == 200:
+                self.counts["status_200"] += 1
+            return status == 200 and reply == FIXED_REPLY, f"{self.kind} -> {status} {reply!r}"
+        q = phone.answered + 1
+        self.counts["sent"] += 1
+        phone.broken = True  # until the reply says where it stands
+        status, reply = signed_post(self.conn, self.path, phone_number(phone.index),
+                                    str(self.rng.randint(1, 5)))
+        if status != 200:
+            return False, f"engage q{q} -> {status}"
+        self.counts["status_200"] += 1
+        expected = f"Q{q + 1}" if q < self.questions else THANKS
+        if reply is None or reply.split("\n", 1)[0] != expected:
+            self.counts["unexpected_200"] += 1
+            return False, f"engage q{q} -> 200 {reply!r}, expected {expected!r} first"
+        phone.broken = False
+        phone.answered = q
+        return True, ""
+
+    def result(self) -> dict:
+        return {"phones": [(p.index, p.answered, p.broken) for p in self.phones], **self.counts}
+
+
+class Phones:
+    """Every phone's state, kept by the parent between phases (client processes are
+    forked with it and send back what changed)."""
+
+    def __init__(self, count: int, concurrency: int) -> None:
+        self.count = count
+        self.concurrency = concurrency
+        self.states: dict[int, PhoneState] = {i: PhoneState(i) for i in range(count)}
+        self.spares = list(range(count, MAX_PHONES))
+
+    def for_connection(self, conn_index: int) -> tuple[list[PhoneState], list[int]]:
+        mine = owned(conn_index, self.concurrency, sorted(self.states))
+        spares = owned(conn_index, self.concurrency, self.spares)
+        return [PhoneState(i, self.states[i].answered, self.states[i].broken) for i in mine], spares
+
+    def merge(self, results: list[dict]) -> None:
+        for r in results:
+            for index, answered, broken in r["phones"]:
+                self.states[index] = PhoneState(index, answered, broken)
+        used = {i for r in results for i, _a, _b in r["phones"]}
+        self.spares = [i for i in self.spares if i not in used]
+
+    def start_all(self, port: int, log: Callable[..., None]) -> dict:
+        """Every phone texts the keyword, untimed, through the server: ``concurrency``
+        connections, each sending from its own phones one after another."""
+        errors: list[str] = []
+        done = [0] * self.concurrency
+
+        def run(conn_index: int) -> None:
+            conn = http.client.HTTPConnection(harness.HOST, port, timeout=harness.SOCKET_TIMEOUT)
+            try:
+                for i in owned(conn_index, self.concurrency, list(range(self.count))):
+                    start_conversation(conn, self.states[i])
+                    done[conn_index] += 1
+            except Exception as exc:
+                errors.append(repr(exc))
+            finally:
+                conn.close()
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=run, args=(c,)) for c in range(self.concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        if errors:
+            raise RuntimeError(f"starting the conversations: {errors[0]}")
+        log(f"{sum(done)} phones texted {KEYWORD} in {elapsed:.1f} s "
+            f"({sum(done) / elapsed:.0f} texts/s, untimed setup)")
+        return {"phones": sum(done), "seconds": elapsed}
+
+
+def run_phase(kind: str, args: argparse.Namespace, port: int, phones: Phones,
+              procs: list[mp.Process], probes: dict[str, harness.CpuProbe] | None = None) -> dict:
+    def make_worker(conn_index: int, seed: int) -> SmsWorker:
+        mine, spares = phones.for_connection(conn_index)
+        return SmsWorker(kind, port, seed, mine, spares, args.questions)
+
+    result = harness.run_phase(kind, args, make_worker, procs, probes)
+    if kind == "engage":
+        phones.merge(result["results"])
+    for name in ("sent", "status_200", "unexpected_200", "keyword_200"):
+        result[name] = sum(r[name] for r in result["results"])
+    del result["results"]
+    return result
+
+
+# -- report --------------------------------------------------------------------------
+
+def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dict[str, list[dict]],
+           setup: dict, stored: dict, phones: Phones, load_before: float,
+           busy_before: float | None) -> tuple[dict, int]:
+    e, s, f = phases["engage"], phases["store"], phases["fixed"]
+    total = lambda kind, name: sum(r[name] for r in raw[kind])  # noqa: E731
+    keyword_texts = setup["phones"] + total("engage", "keyword_200")
+    figures = {
+        "database": harness.database_name(url),
+        "workers": args.workers,
+        "concurrency": args.concurrency,
+        "client_processes": max(1, min(args.processes, args.concurrency)),
+        "duration_s": args.duration,
+        "rounds": args.rounds,
+        "warmup_s": args.warmup,
+        "questions": args.questions,
+        "phones": args.phones,
+        "cpus": os.cpu_count() or 0,
+        "loadavg_before": load_before,
+        "cpu_busy_before": busy_before,
+        "loadavg_after": os.getloadavg()[0],
+        "setup": setup,
+        "endpoints": phases,
+        "engage_over_store": harness.ratio(e, s),
+        "engage_over_fixed": harness.ratio(e, f),
+        "engage_over_store_by_round": [x / y if y else float("nan")
+                                       for x, y in zip(e["rounds_rps"], s["rounds_rps"], strict=True)],
+        "aim_engage_over_store": AIM,
+        "aim_p99_ms": AIM_P99_MS,
+        "aim_met": harness.ratio(e, s) >= AIM and e["p99_ms"] <= AIM_P99_MS,
+        "answers_sent": total("engage", "sent"),
+        "answers_200": total("engage", "status_200"),
+        "answers_200_unexpected_reply": total("engage", "unexpected_200"),
+        "answers_acknowledged": e["ok_total"],
+        "answers_stored": stored["answers"],
+        "answer_rows": stored["answer_rows"],
+        "answers_lost": stored["lost_by_phone"],
+        "answers_unexplained": stored["unexplained_by_phone"],
+        "phones_without_response": stored["phones_without_response"],
+        "phones_broken": sum(p.broken for p in phones.states.values()),
+        "phones_used": len(phones.states),
+        "phones_finished": sum(p.answered >= args.questions for p in phones.states.values()),
+        "keyword_texts_200": keyword_texts,
+        "inbound_200": keyword_texts + total("engage", "status_200"),
+        "inbound_messages": stored["inbound_messages"],
+        "outbound_messages": stored["outbound_messages"],
+        "responses": stored["responses"],
+        "store_200": total("store", "status_200"),
+        "bench_sms_rows": stored["bench_sms_rows"],
+    }
+    lost = (figures["answers_lost"] != 0
+            or figures["answers_stored"] < figures["answers_200"] - figures["answers_200_unexpected_reply"]
+            or figures["inbound_messages"] < figures["inbound_200"]
+            or figures["bench_sms_rows"] != figures["store_200"])
+    figures["nothing_lost"] = not lost
+    summary = (f"sms_webhook ({figures['database']}): engage {e['throughput_rps']:.1f} texts/s = "
+               f"{figures['engage_over_store']:.2f}x store ({s['throughput_rps']:.1f}), "
+               f"{figures['engage_over_fixed']:.2f}x fixed ({f['throughput_rps']:.1f}); "
+               f"engage p50 {e['p50_ms']:.1f} ms, p99 {e['p99_ms']:.1f} ms; answers "
+               f"{figures['answers_stored']} stored / {figures['answers_acknowledged']} acknowledged")
+    figures["summary"] = summary
+    if args.json:
+        print(json.dumps(harness.finite(figures), indent=2))
+        return figures, 1 if lost else 0
+    print(f"\nEngage SMS webhook benchmark: {figures['database']}, gunicorn {args.workers} sync "
+          f"workers, {args.concurrency} connections in {figures['client_processes']} client "
+          f"processes, {args.phones} phones, {args.warmup:g} s warm-up + {args.duration:g} s per "
+          f"endpoint{f' x {args.rounds} rounds' if args.rounds > 1 else ''}, "
+          f"{harness.machine_note(load_before, busy_before)}\n")
+    harness.busy_warning(busy_before)
+    print(f"setup: {setup['phones']} phones texted {KEYWORD} (untimed, through the same server) "
+          f"in {setup['seconds']:.1f} s\n")
+    harness.print_table(phases, KINDS)
+    harness.print_others(phases, KINDS)
+    if args.rounds > 1:
+        harness.print_rounds(phases, KINDS,
+                             {"engage/store": figures["engage_over_store_by_round"]})
+    harness.print_error_samples(phases, KINDS)
+    print()
+    ratio_ok = "met" if figures["engage_over_store"] >= AIM else "NOT met"
+    p99_ok = "met" if e["p99_ms"] <= AIM_P99_MS else "NOT met"
+    print(f"engage/store {figures['engage_over_store']:.2f}x  (aim >= {AIM:.1f}x: {ratio_ok})")
+    print(f"engage/fixed {figures['engage_over_fixed']:.2f}x  (informative: a commit per text "
+          f"caps any correct webhook well below fixed)")
+    print(f"engage p99   {e['p99_ms']:.1f} ms at {args.concurrency} concurrent requests "
+          f"(aim <= {AIM_P99_MS:.0f} ms: {p99_ok})")
+    if e["inline_setup"]:
+        print(f"note: {e['inline_setup']} spare phones had to text {KEYWORD} during the timed "
+              f"window (untimed, not counted in latencies): phones finished the survey")
+    other = figures["answers_200_unexpected_reply"]
+    print(f"answers: {figures['answers_sent']} answer texts sent (warm-up included), "
+          f"{figures['answers_acknowledged']} answered 200 with the next question"
+          f"{f', {other} with another reply' if other else ''}, "
+          f"{figures['answers_stored']} stored (distinct response, question; "
+          f"{figures['answer_rows']} rows) in {figures['responses']} responses")
+    print(f"         phone by phone: {figures['answers_lost']} acknowledged answers missing, "
+          f"{figures['answers_unexplained']} unexplained extra, "
+          f"{figures['phones_without_response']} phones without a response: "
+          f"{'OK' if figures['answers_lost'] == 0 else 'LOST'}")
+    print(f"texts:   {figures['inbound_200']} texts answered 200 ({figures['keyword_texts_200']} "
+          f"keyword + {figures['answers_200']} answers), {figures['inbound_messages']} inbound "
+          f"message rows, {figures['outbound_messages']} outbound: "
+          f"{'OK' if figures['inbound_messages'] >= figures['inbound_200'] else 'MISSING'}")
+    rows = "OK" if figures["bench_sms_rows"] == figures["store_200"] else "MISMATCH"
+    print(f"store:   {figures['store_200']} store texts answered 200, "
+          f"{figures['bench_sms_rows']} bench_sms rows: {rows}")
+    print(summary)
+    return figures, 1 if lost else 0
+
+
+# -- main ----------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    harness.add_common_arguments(ap, "fixed, store, engage")
+    ap.add_argument("--phones", type=int, default=1000,
+                    help="distinct phones, all mid-conversation before the clock starts (1000)")
+    ap.add_argument("--questions", type=int, default=30, help="questions in the bench survey (30)")
+    args = ap.parse_args(argv)
+    harness.check_common_arguments(ap, args)
+    if not (args.concurrency <= args.phones <= MAX_PHONES // 2):
+        ap.error(f"--phones must be --concurrency..{MAX_PHONES // 2}")
+    if not (2 <= args.questions <= 200):
+        ap.error("--questions must be 2..200")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    log = harness.logger(args)
+    url, tmpdir = harness.temp_database(args.database_url)
+    server = None
+    procs: list[mp.Process] = []
+    try:
+        load_before = os.getloadavg()[0]
+        busy_before = harness.cpu_busy()
+        log(f"preparing {url} (migrations, bench tables, SMS survey {KEYWORD} of "
+            f"{args.questions} questions)")
+        prepare_database(url, args.questions)
+        port = harness.free_port()
+        server = harness.start_server(url, port, args.workers)
+        harness.wait_until_up(server, port, args.workers)
+        log(f"gunicorn: {' '.join(harness.gunicorn_command(port, args.workers))}")
+        phones = Phones(args.phones, args.concurrency)
+        setup = phones.start_all(port, log)
+        raw: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+        for round_no in range(1, args.rounds + 1):
+            for kind in KINDS:
+                where = f" (round {round_no}/{args.rounds})" if args.rounds > 1 else ""
+                log(f"measuring {kind}{where}: {args.warmup:g} s warm-up + {args.duration:g} s")
+                probes = harness.cpu_probes(server, url)
+                raw[kind].append(run_phase(kind, args, port, phones, procs, probes))
+                if server.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited (code {server.returncode}) during {kind}")
+                time.sleep(0.5)
+        phases = {kind: harness.summarise(kind, raw[kind], args.duration) for kind in KINDS}
+        harness.stop_server(server)
+        server = None
+        stored = count_stored(url, phones.states)
+        _figures, code = report(args, url, phases, raw, setup, stored, phones, load_before,
+                                busy_before)
+        return code
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one clear line after the traceback
+        traceback.print_exc()
+        print(f"sms_webhook: FAILED: {type(exc).__name__}: "
+              f"{str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        return 2
+    finally:
+        harness.cleanup(procs, server, tmpdir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
