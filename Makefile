@@ -50,8 +50,11 @@ translations: $(VENV)/.deps
 	$(BIN)/python -m engage.core.catalogs fill-english translations/en/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d translations --statistics
 
+## bench: each benchmark runs the project's path and its baselines in one run (bench/README.md)
 bench: $(VENV)/.dev-deps
 	$(BIN)/python bench/web_submit.py
+	$(BIN)/python bench/sms_webhook.py
+	$(BIN)/python bench/results.py
 
 ## screenshots: a survey page at phone width in each shipped language (docs/screenshots/)
 screenshots: $(VENV)/.dev-deps
