@@ -28,6 +28,7 @@ from engage.responses import operations as responses
 from engage.responses.models import Respondent, Response, ResponseStatus
 from engage.responses.phones import InvalidPhone, normalise
 from engage.surveys.models import Channel, Survey, SurveyStatus
+from engage.surveys.operations import KEYWORD_RE
 from engage.surveys.queries import survey_spec
 
 ENGINE_ACTIONS = {Command.SKIP: Action.SKIP, Command.BACK: Action.BACK,
@@ -101,15 +102,15 @@ def _respond(respondent: Respondent, body: str, simulated: bool = False) -> str 
         return None
     if cmd in (Command.HELP, Command.START):
         return compose.help_text(locale, open_keywords())
-    keyword_hit = survey_for_keyword(body)
+    keyword_hit = survey_for_keyword(body) if could_be_keyword(body) else None
     conv = db.session.get(SmsConversation, respondent.id)
     if keyword_hit is not None:
         survey, keyword_locale = keyword_hit
         return _begin(respondent, conv, survey, keyword_locale, simulated)
-    if conv is None or conv.stage == Stage.DONE or _expired(conv):
+    survey = db.session.get(Survey, conv.survey_id) if conv is not None else None
+    if conv is None or conv.stage == Stage.DONE or _expired(conv, survey):
         return compose.help_text(locale, open_keywords())
     conv.last_activity_at = utcnow()
-    survey = db.session.get(Survey, conv.survey_id)
     if survey is None or not survey.is_open():
         conv.stage = Stage.DONE
         return compose.help_text(locale, open_keywords())
@@ -137,6 +138,12 @@ def open_keywords() -> list[str]:
     return sorted(s.sms_keyword for s in open_sms_surveys() if s.sms_keyword)
 
 
+def could_be_keyword(body: str) -> bool:
+    """Keywords are one word of two or more letters or digits: most answers ("2",
+    "1,3", "sí y no") cannot be one, and need no look at the open surveys."""
+    return bool(KEYWORD_RE.match(fold(body)))
+
+
 def survey_for_keyword(body: str) -> tuple[Survey, str | None] | None:
     """The open survey whose keyword ``body`` is (any case, accents ignored), and the
     language that keyword belongs to, if it is a language's own keyword."""
@@ -152,8 +159,7 @@ def survey_for_keyword(body: str) -> tuple[Survey, str | None] | None:
     return None
 
 
-def _expired(conv: SmsConversation) -> bool:
-    survey = db.session.get(Survey, conv.survey_id)
+def _expired(conv: SmsConversation, survey: Survey | None) -> bool:
     hours = survey.sms_expiry_hours if survey else 72
     return utcnow() - conv.last_activity_at > timedelta(hours=hours)
 

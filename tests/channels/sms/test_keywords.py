@@ -35,3 +35,14 @@ def test_the_skip_word_we_tell_residents_is_one_we_understand(app, locale: str) 
 @given(st.text(max_size=20))
 def test_commands_ignore_case_accents_and_spacing(text: str) -> None:
     assert command(text) == command(fold(text)) == command(f" {text.upper()} ")
+
+
+@given(st.text(min_size=1, max_size=12))
+def test_every_valid_keyword_is_still_looked_up(word: str) -> None:
+    """The shortcut that skips the keyword lookup never skips a text that is a keyword."""
+    from engage.channels.sms.conversation import could_be_keyword
+    from engage.surveys.operations import KEYWORD_RE
+
+    stored = fold(word).upper()
+    if KEYWORD_RE.match(stored):
+        assert could_be_keyword(word) and could_be_keyword(f" {word.lower()}! ")
