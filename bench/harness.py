@@ -639,3 +639,67 @@ def logger(args: argparse.Namespace) -> Callable[..., None]:
     if args.json:
         return lambda *a: print(*a, file=sys.stderr, flush=True)
     return lambda *a: print(*a, flush=True)
+
+
+# -- the run every gunicorn benchmark makes ------------------------------------------
+
+@dataclass
+class Run:
+    """What a benchmark's own steps get from :func:`run_benchmark`."""
+
+    args: argparse.Namespace
+    url: str
+    port: int
+    server: subprocess.Popen
+    procs: list[mp.Process]
+    log: Callable[[str], None]
+    raw: dict[str, list[dict]]
+    load_before: float
+    busy_before: float | None
+
+
+def run_benchmark(name: str, args: argparse.Namespace, kinds: tuple[str, ...], *,
+                  prepare: Callable[[str], None], describe: str,
+                  before: Callable[[Run], object],
+                  measure: Callable[[Run, str, object, dict], dict],
+                  finish: Callable[[Run, dict[str, Any], object], int]) -> int:
+    """Fresh database, gunicorn, ``before`` (untimed setup), then each endpoint in turn for
+    every round in the same server, then ``finish`` with the summarised phases. Whatever
+    happens, gunicorn, the client processes and a temporary database are cleaned up."""
+    log = logger(args)
+    url, tmpdir = temp_database(args.database_url)
+    server = None
+    procs: list[mp.Process] = []
+    try:
+        load_before, busy_before = os.getloadavg()[0], cpu_busy()
+        log(f"preparing {url} ({describe})")
+        prepare(url)
+        port = free_port()
+        server = start_server(url, port, args.workers)
+        wait_until_up(server, port, args.workers)
+        log(f"gunicorn: {' '.join(gunicorn_command(port, args.workers))}")
+        run = Run(args, url, port, server, procs, log, {kind: [] for kind in kinds},
+                  load_before, busy_before)
+        context = before(run)
+        for round_no in range(1, args.rounds + 1):
+            for kind in kinds:
+                where = f" (round {round_no}/{args.rounds})" if args.rounds > 1 else ""
+                log(f"measuring {kind}{where}: {args.warmup:g} s warm-up + {args.duration:g} s")
+                run.raw[kind].append(measure(run, kind, context, cpu_probes(server, url)))
+                if server.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited (code {server.returncode}) during {kind}")
+                time.sleep(0.5)
+        phases = {kind: summarise(kind, run.raw[kind], args.duration) for kind in kinds}
+        stop_server(server)
+        server = None
+        return finish(run, phases, context)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one clear line after the traceback
+        traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"{name}: FAILED: {type(exc).__name__}: {first}", file=sys.stderr)
+        return 2
+    finally:
+        cleanup(procs, server, tmpdir)

@@ -32,7 +32,6 @@ import os
 import sys
 import threading
 import time
-import traceback
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -465,49 +464,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    log = harness.logger(args)
-    url, tmpdir = harness.temp_database(args.database_url)
-    server = None
-    procs: list[mp.Process] = []
-    try:
-        load_before = os.getloadavg()[0]
-        busy_before = harness.cpu_busy()
-        log(f"preparing {url} (migrations, bench tables, SMS survey {KEYWORD} of "
-            f"{args.questions} questions)")
-        prepare_database(url, args.questions)
-        port = harness.free_port()
-        server = harness.start_server(url, port, args.workers)
-        harness.wait_until_up(server, port, args.workers)
-        log(f"gunicorn: {' '.join(harness.gunicorn_command(port, args.workers))}")
+
+    def before(run: harness.Run) -> tuple[Phones, dict]:
+        """Every phone mid-conversation before the clock starts (untimed)."""
         phones = Phones(args.phones, args.concurrency)
-        setup = phones.start_all(port, log)
-        raw: dict[str, list[dict]] = {kind: [] for kind in KINDS}
-        for round_no in range(1, args.rounds + 1):
-            for kind in KINDS:
-                where = f" (round {round_no}/{args.rounds})" if args.rounds > 1 else ""
-                log(f"measuring {kind}{where}: {args.warmup:g} s warm-up + {args.duration:g} s")
-                probes = harness.cpu_probes(server, url)
-                raw[kind].append(run_phase(kind, args, port, phones, procs, probes))
-                if server.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited (code {server.returncode}) during {kind}")
-                time.sleep(0.5)
-        phases = {kind: harness.summarise(kind, raw[kind], args.duration) for kind in KINDS}
-        harness.stop_server(server)
-        server = None
-        stored = count_stored(url, phones.states)
-        _figures, code = report(args, url, phases, raw, setup, stored, phones, load_before,
-                                busy_before)
+        return phones, phones.start_all(run.port, run.log)
+
+    def measure(run: harness.Run, kind: str, context: tuple[Phones, dict], probes: dict) -> dict:
+        return run_phase(kind, args, run.port, context[0], run.procs, probes)
+
+    def finish(run: harness.Run, phases: dict, context: tuple[Phones, dict]) -> int:
+        phones, setup = context
+        stored = count_stored(run.url, phones.states)
+        _figures, code = report(args, run.url, phases, run.raw, setup, stored, phones,
+                                run.load_before, run.busy_before)
         return code
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # one clear line after the traceback
-        traceback.print_exc()
-        print(f"sms_webhook: FAILED: {type(exc).__name__}: "
-              f"{str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
-        return 2
-    finally:
-        harness.cleanup(procs, server, tmpdir)
+
+    return harness.run_benchmark(
+        "sms_webhook", args, KINDS, prepare=lambda url: prepare_database(url, args.questions),
+        describe=f"migrations, bench tables, SMS survey {KEYWORD} of {args.questions} questions",
+        before=before, measure=measure, finish=finish)
 
 
 if __name__ == "__main__":

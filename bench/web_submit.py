@@ -28,8 +28,6 @@ import multiprocessing as mp
 import os
 import re
 import sys
-import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -354,49 +352,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    log = harness.logger(args)
-    url, tmpdir = harness.temp_database(args.database_url)
-    server = None
-    procs: list[mp.Process] = []
-    try:
-        load_before = os.getloadavg()[0]
-        busy_before = harness.cpu_busy()
-        log(f"preparing {url} (migrations, bench table, survey of {args.questions} questions)")
-        prepare_database(url, args.questions)
-        port = harness.free_port()
-        server = harness.start_server(url, port, args.workers)
-        harness.wait_until_up(server, port, args.workers)
-        log(f"gunicorn: {' '.join(harness.gunicorn_command(port, args.workers))}")
-        raw: dict[str, list[dict]] = {kind: [] for kind in KINDS}
-        for round_no in range(1, args.rounds + 1):
-            for kind in KINDS:
-                residents = 0
-                if kind == "engage":
-                    residents = residents_needed(args, raw["store"][-1]["ok"] / args.duration)
-                where = f" (round {round_no}/{args.rounds})" if args.rounds > 1 else ""
-                log(f"measuring {kind}{where}: {args.warmup:g} s warm-up + {args.duration:g} s")
-                probes = harness.cpu_probes(server, url)
-                raw[kind].append(run_phase(kind, args, port, residents, procs, probes))
-                if server.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited (code {server.returncode}) during {kind}")
-                time.sleep(0.5)
-        phases = {kind: harness.summarise(kind, raw[kind], args.duration) for kind in KINDS}
-        harness.stop_server(server)
-        server = None
-        stored = count_stored(url)
-        _figures, code = report(args, url, phases, stored, os.cpu_count() or 0, load_before,
-                                busy_before)
+
+    def measure(run: harness.Run, kind: str, _context: object, probes: dict) -> dict:
+        residents = 0
+        if kind == "engage":
+            residents = residents_needed(args, run.raw["store"][-1]["ok"] / args.duration)
+        return run_phase(kind, args, run.port, residents, run.procs, probes)
+
+    def finish(run: harness.Run, phases: dict, _context: object) -> int:
+        _figures, code = report(args, run.url, phases, count_stored(run.url), os.cpu_count() or 0,
+                                run.load_before, run.busy_before)
         return code
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # one clear line after the traceback
-        traceback.print_exc()
-        print(f"web_submit: FAILED: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-              file=sys.stderr)
-        return 2
-    finally:
-        harness.cleanup(procs, server, tmpdir)
+
+    return harness.run_benchmark(
+        "web_submit", args, KINDS, prepare=lambda url: prepare_database(url, args.questions),
+        describe=f"migrations, bench table, survey of {args.questions} questions",
+        before=lambda _run: None, measure=measure, finish=finish)
 
 
 if __name__ == "__main__":
