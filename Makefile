@@ -28,6 +28,7 @@ run: $(VENV)/.deps
 	@echo "  Staff sign-in:    http://127.0.0.1:5000/staff/login"
 	@echo "                    admin@example.org / engage-demo-2026 (also staff@, planner@, viewer@)"
 	@echo "  Phone simulator:  http://127.0.0.1:5000/staff/sms/simulator (text DEMO)"
+	@echo "  Call simulator:   http://127.0.0.1:5000/staff/voice/simulator"
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

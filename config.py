@@ -47,6 +47,12 @@ class Config:
     TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL")
     SMS_PROGRAM_NAME = _env("ENGAGE_SMS_PROGRAM_NAME")  # defaults to the city's name
     SMS_MAX_MISSES = 3
+    VOICE_MAX_MISSES = 3
+    #: Calling back within this many hours offers to continue an unfinished survey.
+    VOICE_RESUME_HOURS = int(_env("ENGAGE_VOICE_RESUME_HOURS") or 72)
+    #: Speech recognised with less confidence than this is asked again.
+    VOICE_MIN_CONFIDENCE = 0.4
+    VOICE_RECORD_SECONDS = 120
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     BABEL_DEFAULT_LOCALE = "en"

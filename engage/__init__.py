@@ -101,6 +101,8 @@ def configure_blueprints(app: Flask) -> None:
     from engage.audit.views import bp as audit_bp
     from engage.channels.sms.staff_views import bp as sms_staff_bp
     from engage.channels.sms.views import bp as sms_bp
+    from engage.channels.voice.staff_views import bp as voice_staff_bp
+    from engage.channels.voice.views import bp as voice_bp
     from engage.channels.web.views import bp as web_bp
     from engage.coding.views import bp as coding_bp
     from engage.dashboard.views import bp as dashboard_bp
@@ -112,9 +114,9 @@ def configure_blueprints(app: Flask) -> None:
     from engage.surveys.views import bp as surveys_bp
     from engage.surveys.xlsform_views import bp as xlsform_bp
 
-    for bp in (web_bp, sms_bp, accounts_bp, dashboard_bp, surveys_bp, xlsform_bp, plans_bp,
-               demographics_bp, sms_staff_bp, results_bp, coding_bp, exports_bp, audit_bp,
-               baselines_bp):
+    for bp in (web_bp, sms_bp, voice_bp, voice_staff_bp, accounts_bp, dashboard_bp, surveys_bp,
+               xlsform_bp, plans_bp, demographics_bp, sms_staff_bp, results_bp, coding_bp,
+               exports_bp, audit_bp, baselines_bp):
         app.register_blueprint(bp)
 
 

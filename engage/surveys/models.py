@@ -54,6 +54,9 @@ class Survey(TimestampMixin, db.Model):
     sms_keywords: Mapped[dict | None] = mapped_column(JSONType)
     #: A text conversation left this long is offered "continue or start over".
     sms_expiry_hours: Mapped[int] = mapped_column(Integer, default=72, server_default="72")
+    #: Per language: {"say_voice", "say_language", "speech"} chosen by staff; languages
+    #: not listed use engage.channels.voice.voices.DEFAULT_VOICES.
+    voice_settings: Mapped[dict | None] = mapped_column(JSONType)
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.DRAFT)

@@ -189,6 +189,12 @@ def publication_problems(survey: Survey) -> list[object]:
         problems.append(_l("Add at least one question."))
     if Channel.SMS in survey.channels and not survey.sms_keyword:
         problems.append(_l("A survey answered by text message needs an SMS keyword."))
+    # Imported here: the voice channel builds on surveys, not the other way round.
+    from engage.channels.voice.operations import missing_recordings
+
+    for locale, keys in missing_recordings(survey).items():
+        problems.append(_l("%(language)s by phone: %(count)s recorded prompts are missing.",
+                           language=language_name(locale), count=len(keys)))
     for locale in survey.locales:
         lang = language_name(locale)
 

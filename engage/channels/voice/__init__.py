@@ -1,0 +1,1 @@
+"""The voice channel: Twilio calls answered with the keypad or by speaking."""
