@@ -55,6 +55,7 @@ translations: $(VENV)/.deps
 bench: $(VENV)/.dev-deps
 	$(BIN)/python bench/web_submit.py
 	$(BIN)/python bench/sms_webhook.py
+	$(BIN)/python bench/voice_webhook.py
 	$(BIN)/python bench/results.py
 
 ## screenshots: a survey page at phone width in each shipped language (docs/screenshots/)

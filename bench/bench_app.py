@@ -1,5 +1,5 @@
-"""The Engage app plus baseline endpoints, for ``bench/web_submit.py`` and
-``bench/sms_webhook.py``.
+"""The Engage app plus baseline endpoints, for ``bench/web_submit.py``,
+``bench/sms_webhook.py`` and ``bench/voice_webhook.py``.
 
 Served by gunicorn as ``bench.bench_app:app``; configured by environment variables
 (the app itself only takes configuration through ``create_app`` overrides):
@@ -25,6 +25,16 @@ like the app's own ``sms`` blueprint (Twilio signs its requests instead):
   the text into ``bench_sms`` (a bench-only table, unique ``sid``: a repeated delivery of
   a MessageSid inserts nothing), commits, and returns a fixed TwiML reply.
 
+Baselines for Twilio's voice webhook (``POST /voice/gather?s=<step>``: a key pressed in
+a call), exempt from CSRF like the app's ``voice`` blueprint:
+
+* ``POST /bench/voice/fixed``: a fixed TwiML reply (a ``<Gather>`` of one key around a
+  ``<Say>``, then a ``<Redirect>``, as the app's questions are); nothing read or stored.
+* ``POST /bench/voice/store?s=<step>``: checks ``X-Twilio-Signature`` over the URL the
+  app checks (``PUBLIC_BASE_URL`` + path + ``?`` + query string), inserts the key
+  pressed into ``bench_voice`` (a bench-only table, unique ``(call_sid, step)``: a
+  repeated request inserts nothing), commits, and returns the same fixed TwiML.
+
 The app is given a Twilio auth token and a public base URL (``BENCH_TWILIO_TOKEN``,
 ``BENCH_PUBLIC_BASE_URL``), so that signed texts pass its signature check.
 
@@ -40,7 +50,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from markupsafe import escape
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 #: Kept apart from the app's metadata: migrations never see it.
 bench_metadata = MetaData()
@@ -62,6 +72,18 @@ bench_sms = Table(
     Column("sender", String(32), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+bench_voice = Table(
+    "bench_voice",
+    bench_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_sid", String(64), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("sender", String(32), nullable=False),
+    Column("digits", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("call_sid", "step"),
 )
 
 DEFAULT_SECRET = "engage-bench-secret-not-for-production"  # bench only
@@ -161,6 +183,56 @@ def sms_store() -> Response:
     return _twiml()
 
 
+voice_bp = Blueprint("bench_voice", __name__, url_prefix="/bench/voice")
+
+FIXED_VOICE_TWIML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Response>'
+    f'<Gather action="{BENCH_PUBLIC_BASE_URL}/bench/voice/fixed?s=1" input="dtmf" method="POST" '
+    'numDigits="1" timeout="6"><Say>Press a number from 1 to 5.</Say></Gather>'
+    f'<Redirect method="POST">{BENCH_PUBLIC_BASE_URL}/bench/voice/fixed?s=1&amp;silence=1'
+    "</Redirect></Response>"
+)
+
+
+def _voice_twiml() -> Response:
+    return Response(FIXED_VOICE_TWIML, mimetype="text/xml")
+
+
+@voice_bp.post("/fixed")
+def voice_fixed() -> Response:
+    return _voice_twiml()
+
+
+@voice_bp.post("/store")
+def voice_store() -> Response:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    from twilio.request_validator import RequestValidator
+
+    from engage.extensions import db
+
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    query = request.query_string.decode("latin-1")
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.path + (f"?{query}" if query else "")
+    if not RequestValidator(token).validate(url, request.form,
+                                            request.headers.get("X-Twilio-Signature", "")):
+        abort(403)
+    sid = request.form.get("CallSid", "")
+    step = request.args.get("s", type=int)
+    if not sid or step is None:
+        abort(400)
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[db.session.get_bind().dialect.name]
+    db.session.execute(insert(bench_voice).values(
+        call_sid=sid[:64],
+        step=step,
+        sender=request.form.get("From", "")[:32],
+        digits=request.form.get("Digits", "")[:64],
+        created_at=datetime.now(UTC),
+    ).on_conflict_do_nothing(index_elements=["call_sid", "step"]))
+    db.session.commit()
+    return _voice_twiml()
+
+
 def make_app(database_url: str, secret: str = DEFAULT_SECRET) -> Flask:
     from config import Config, _normalise_db_url
     from engage import create_app
@@ -172,6 +244,8 @@ def make_app(database_url: str, secret: str = DEFAULT_SECRET) -> Flask:
     app.register_blueprint(bp)
     csrf.exempt(sms_bp)  # as the app's sms blueprint: Twilio signs instead
     app.register_blueprint(sms_bp)
+    csrf.exempt(voice_bp)  # as the app's voice blueprint
+    app.register_blueprint(voice_bp)
     return app
 
 

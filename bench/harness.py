@@ -2,16 +2,23 @@
 generator processes driving one endpoint at a time, percentiles and the report's
 common parts.
 
-Used by ``bench/web_submit.py`` (web answers) and ``bench/sms_webhook.py`` (texts).
-A benchmark supplies a :class:`Worker` subclass (one connection: what one request is,
-what to prepare before the clock starts) and a factory for it; :func:`run_phase` runs
-``--concurrency`` of them in ``--processes`` client processes, a warm-up then a fixed
-measured window, and pools what they measured.
+Used by ``bench/web_submit.py`` (web answers), ``bench/sms_webhook.py`` (texts) and
+``bench/voice_webhook.py`` (keys pressed in a call). A benchmark supplies a
+:class:`Worker` subclass (one connection: what one request is, what to prepare before
+the clock starts) and a factory for it; :func:`run_phase` runs ``--concurrency`` of them
+in ``--processes`` client processes, a warm-up then a fixed measured window, and pools
+what they measured.
+
+The Twilio webhook benchmarks also share signed requests (:func:`twilio_post`), the
+phones (:func:`phone_number`), the residents kept mid-survey between phases
+(:class:`Residents`, :class:`ResidentWorker`, :func:`run_residents_phase`) and the
+report's aims against the ``fixed`` and ``store`` baselines.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import http.client
 import math
 import multiprocessing as mp
@@ -29,7 +36,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -534,6 +542,188 @@ def ratio(x: dict, y: dict) -> float:
     return x["throughput_rps"] / y["throughput_rps"] if y["throughput_rps"] else float("nan")
 
 
+# -- Twilio webhooks: signed requests, phones, residents kept between phases ---------
+
+#: What Twilio sends as ``To`` and ``AccountSid`` (bench only, never real ones).
+TWILIO_TO_NUMBER = "+15005550006"
+TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+MAX_PHONES = 10_000  # +1 206 555 0000 .. 9999: the phones and the spare ones
+
+
+def phone_number(index: int) -> str:
+    """+1 206 555 0000 .. 9999: possible (and valid) US numbers, one per phone."""
+    return f"+1206555{index:04d}"
+
+
+_validator = None
+
+
+def twilio_post(conn: http.client.HTTPConnection, path: str,
+                params: dict[str, str]) -> tuple[int, bytes]:
+    """One webhook request as Twilio makes it: ``params`` form-encoded, POSTed to
+    ``path`` (its query string included) and signed over the app's public URL of it,
+    as the app checks. (status, body)."""
+    global _validator
+    if _validator is None:
+        from twilio.request_validator import RequestValidator
+
+        from bench.bench_app import BENCH_TWILIO_TOKEN
+
+        _validator = RequestValidator(BENCH_TWILIO_TOKEN)
+    from bench.bench_app import BENCH_PUBLIC_BASE_URL
+
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": _validator.compute_signature(BENCH_PUBLIC_BASE_URL + path, params),
+    }
+    try:
+        conn.request("POST", path, body=urlencode(params), headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+    except Exception:
+        conn.close()
+        raise
+    return resp.status, data
+
+
+def owned(conn_index: int, concurrency: int, indices: list[int]) -> list[int]:
+    """Each phone belongs to one connection, which makes its requests one at a time."""
+    return [i for i in indices if i % concurrency == conn_index]
+
+
+#: A resident's state: a dataclass with the phone's ``index`` (it must pickle).
+ResidentT = TypeVar("ResidentT")
+
+
+class Residents(Generic[ResidentT]):
+    """Every resident's state (a phone mid-conversation, a caller mid-call) by phone
+    index, kept by the parent between phases: client processes are forked with it and
+    send back their connection's states (:func:`run_residents_phase`)."""
+
+    def __init__(self, count: int, concurrency: int, new: Callable[[int], ResidentT]) -> None:
+        self.count = count
+        self.concurrency = concurrency
+        self.states: dict[int, ResidentT] = {i: new(i) for i in range(count)}
+        self.spares = list(range(count, MAX_PHONES))
+
+    def for_connection(self, conn_index: int) -> tuple[list[ResidentT], list[int]]:
+        """Copies of the connection's residents' states, and its spare phones."""
+        mine = owned(conn_index, self.concurrency, sorted(self.states))
+        spares = owned(conn_index, self.concurrency, self.spares)
+        return [copy.copy(self.states[i]) for i in mine], spares
+
+    def merge(self, states: list[ResidentT]) -> None:
+        for state in states:
+            self.states[state.index] = state  # type: ignore[attr-defined]
+        used = {state.index for state in states}  # type: ignore[attr-defined]
+        self.spares = [i for i in self.spares if i not in used]
+
+    def start_all(self, port: int,
+                  start: Callable[[http.client.HTTPConnection, ResidentT], None]) -> tuple[int, float]:
+        """``start`` for every resident, untimed, through the server: ``concurrency``
+        connections, each starting its own residents one after another. (How many,
+        seconds.)"""
+        errors: list[str] = []
+        done = [0] * self.concurrency
+
+        def run(conn_index: int) -> None:
+            conn = http.client.HTTPConnection(HOST, port, timeout=SOCKET_TIMEOUT)
+            try:
+                for i in owned(conn_index, self.concurrency, list(range(self.count))):
+                    start(conn, self.states[i])
+                    done[conn_index] += 1
+            except Exception as exc:
+                errors.append(repr(exc))
+            finally:
+                conn.close()
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=run, args=(c,)) for c in range(self.concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        if errors:
+            raise RuntimeError(f"starting the residents: {errors[0]}")
+        return sum(done), elapsed
+
+
+class ResidentWorker(Worker, Generic[ResidentT]):
+    """One connection making its own residents' requests in turn. For the app's path
+    (kind ``engage``) only residents who can go on (:meth:`can_go_on`); when none can, a
+    spare phone's resident is made (:meth:`new`) and started (:meth:`start`: untimed,
+    counted as setup) first. The baselines take any resident. :meth:`take` gives the
+    resident of the next request; :attr:`counts` go back to the parent, summed."""
+
+    setup_label = "new phone"
+
+    def __init__(self, kind: str, port: int, seed: int, residents: list[ResidentT],
+                 spares: list[int], counts: tuple[str, ...]) -> None:
+        super().__init__(kind, port, seed)
+        self.residents = residents
+        self.spares = spares
+        self.cursor = -1
+        self.current: ResidentT | None = None
+        self.counts = dict.fromkeys(counts, 0)
+
+    def new(self, index: int) -> ResidentT:
+        raise NotImplementedError
+
+    def can_go_on(self, resident: ResidentT) -> bool:
+        raise NotImplementedError
+
+    def start(self, resident: ResidentT) -> None:
+        """The resident's first request; raises if it did not go as expected."""
+        raise NotImplementedError
+
+    def ensure_ready(self, timed: bool) -> bool:
+        n = len(self.residents)
+        for step in range(1, n + 1):
+            resident = self.residents[(self.cursor + step) % n]
+            if self.kind != "engage" or self.can_go_on(resident):
+                self.cursor = (self.cursor + step) % n
+                self.current = resident
+                return False
+        if not self.spares:
+            raise HttpError("every phone of this connection has finished the survey")
+        resident = self.new(self.spares.pop(0))
+        self.residents.append(resident)
+        self.cursor, self.current = len(self.residents) - 1, resident
+        self.start(resident)
+        self.stats.setup += 1
+        if timed:
+            self.stats.inline_setup += 1
+        return True
+
+    def take(self) -> ResidentT:
+        resident = self.current
+        assert resident is not None
+        self.current = None
+        return resident
+
+    def result(self) -> dict:
+        return {"residents": self.residents, "counts": self.counts}
+
+
+def run_residents_phase(kind: str, args: argparse.Namespace, residents: Residents,
+                        make_worker: Callable[[str, int, list, list[int]], ResidentWorker],
+                        procs: list[mp.Process], probes: dict[str, CpuProbe] | None = None) -> dict:
+    """:func:`run_phase` with ``make_worker(kind, seed, states, spares)`` given each
+    connection's residents; their states are merged back, and the workers' counts are
+    summed into the phase's figures (instead of ``results``)."""
+    def factory(conn_index: int, seed: int) -> ResidentWorker:
+        mine, spares = residents.for_connection(conn_index)
+        return make_worker(kind, seed, mine, spares)
+
+    result = run_phase(kind, args, factory, procs, probes)
+    results = result.pop("results")
+    residents.merge([state for r in results for state in r["residents"]])
+    for name in results[0]["counts"] if results else ():
+        result[name] = sum(r["counts"][name] for r in results)
+    return result
+
+
 # -- report --------------------------------------------------------------------------
 
 def finite(value: object) -> object:
@@ -601,6 +791,88 @@ def print_error_samples(phases: dict[str, dict], kinds: tuple[str, ...]) -> None
     for kind in kinds:
         for sample in phases[kind]["error_samples"]:
             print(f"  {kind} error: {sample}")
+
+
+def run_figures(args: argparse.Namespace, url: str, load_before: float,
+                busy_before: float | None, **extra: object) -> dict:
+    """The report's first figures: the run's settings (``extra`` among them) and the
+    machine's load."""
+    return {
+        "database": database_name(url),
+        "workers": args.workers,
+        "concurrency": args.concurrency,
+        "client_processes": max(1, min(args.processes, args.concurrency)),
+        "duration_s": args.duration,
+        "rounds": args.rounds,
+        "warmup_s": args.warmup,
+        **extra,
+        "cpus": os.cpu_count() or 0,
+        "loadavg_before": load_before,
+        "cpu_busy_before": busy_before,
+        "loadavg_after": os.getloadavg()[0],
+    }
+
+
+def print_run_header(title: str, figures: dict, args: argparse.Namespace, what: str) -> None:
+    """The run in one line (``what``: e.g. "1000 phones"), and a warning if the
+    machine was busy."""
+    print(f"\n{title}: {figures['database']}, gunicorn {args.workers} sync workers, "
+          f"{args.concurrency} connections in {figures['client_processes']} client processes, "
+          f"{what}, {args.warmup:g} s warm-up + {args.duration:g} s per endpoint"
+          f"{f' x {args.rounds} rounds' if args.rounds > 1 else ''}, "
+          f"{machine_note(figures['loadavg_before'], figures['cpu_busy_before'])}\n")
+    busy_warning(figures["cpu_busy_before"])
+
+
+def print_phases(phases: dict[str, dict], kinds: tuple[str, ...],
+                 ratios: dict[str, list[float]]) -> None:
+    """The table, the others' CPU, each round (with ``ratios``) and the error samples."""
+    print_table(phases, kinds)
+    print_others(phases, kinds)
+    if len(phases[kinds[0]]["rounds_rps"]) > 1:
+        print_rounds(phases, kinds, ratios)
+    print_error_samples(phases, kinds)
+    print()
+
+
+# -- the Twilio webhooks' aims: engage against fixed and store -----------------------
+
+def webhook_aims(phases: dict[str, dict], aim: float, aim_p99_ms: float) -> dict:
+    """engage's throughput over store's and fixed's (overall and by round), the aims
+    (at least ``aim`` x store, p99 at most ``aim_p99_ms``) and whether both are met."""
+    e, s, f = phases["engage"], phases["store"], phases["fixed"]
+    return {
+        "engage_over_store": ratio(e, s),
+        "engage_over_fixed": ratio(e, f),
+        "engage_over_store_by_round": [x / y if y else float("nan")
+                                       for x, y in zip(e["rounds_rps"], s["rounds_rps"], strict=True)],
+        "aim_engage_over_store": aim,
+        "aim_p99_ms": aim_p99_ms,
+        "aim_met": ratio(e, s) >= aim and e["p99_ms"] <= aim_p99_ms,
+    }
+
+
+def print_webhook_aims(figures: dict, phases: dict[str, dict], args: argparse.Namespace,
+                       unit: str) -> None:
+    """The ratios against the aims; ``unit``: what one request is ("text")."""
+    e = phases["engage"]
+    aim, aim_p99 = figures["aim_engage_over_store"], figures["aim_p99_ms"]
+    ratio_ok = "met" if figures["engage_over_store"] >= aim else "NOT met"
+    p99_ok = "met" if e["p99_ms"] <= aim_p99 else "NOT met"
+    print(f"engage/store {figures['engage_over_store']:.2f}x  (aim >= {aim:.1f}x: {ratio_ok})")
+    print(f"engage/fixed {figures['engage_over_fixed']:.2f}x  (informative: a commit per {unit} "
+          f"caps any correct webhook well below fixed)")
+    print(f"engage p99   {e['p99_ms']:.1f} ms at {args.concurrency} concurrent requests "
+          f"(aim <= {aim_p99:.0f} ms: {p99_ok})")
+
+
+def webhook_summary(name: str, figures: dict, phases: dict[str, dict], unit: str) -> str:
+    """The run in one line, up to engage's latencies (``unit``: "texts")."""
+    e, s, f = phases["engage"], phases["store"], phases["fixed"]
+    return (f"{name} ({figures['database']}): engage {e['throughput_rps']:.1f} {unit}/s = "
+            f"{figures['engage_over_store']:.2f}x store ({s['throughput_rps']:.1f}), "
+            f"{figures['engage_over_fixed']:.2f}x fixed ({f['throughput_rps']:.1f}); "
+            f"engage p50 {e['p50_ms']:.1f} ms, p99 {e['p99_ms']:.1f} ms")
 
 
 # -- command line --------------------------------------------------------------------

@@ -28,24 +28,20 @@ import argparse
 import http.client
 import json
 import multiprocessing as mp
-import os
 import sys
-import threading
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import harness  # noqa: E402
-from bench.bench_app import BENCH_PUBLIC_BASE_URL, BENCH_TWILIO_TOKEN, FIXED_TWIML  # noqa: E402
-from bench.harness import HttpError, Worker  # noqa: E402
+from bench.bench_app import FIXED_TWIML  # noqa: E402
+from bench.harness import MAX_PHONES, HttpError, ResidentWorker, phone_number  # noqa: E402
 
 SLUG = "bench-sms"
 KEYWORD = "BENCH"
@@ -55,15 +51,8 @@ AIM = 0.6  # engage throughput at least 0.6x store
 AIM_P99_MS = 50.0  # engage p99 at most 50 ms (at 16 concurrent requests)
 KINDS = ("fixed", "store", "engage")
 PATHS = {"fixed": "/bench/sms/fixed", "store": "/bench/sms/store", "engage": "/sms/inbound"}
-TO_NUMBER = "+15005550006"
-ACCOUNT_SID = "AC" + "0" * 32
-MAX_PHONES = 10_000  # +1 206 555 0000 .. 9999: the phones and the spare ones
 FIXED_REPLY = ET.fromstring(FIXED_TWIML).findtext("Message")
-
-
-def phone_number(index: int) -> str:
-    """+1 206 555 0000 .. 9999: possible (and valid) US numbers, one per phone."""
-    return f"+1206555{index:04d}"
+COUNTS = ("sent", "status_200", "unexpected_200", "keyword_200")
 
 
 # -- database ------------------------------------------------------------------------
@@ -150,32 +139,14 @@ class PhoneState:
     broken: bool = False   # a text failed: its state is unknown, it texts no more
 
 
-_validator = None
-
-
 def signed_post(conn: http.client.HTTPConnection, path: str, number: str,
                 body: str) -> tuple[int, str | None]:
     """One text from ``number``, signed as Twilio signs: (status, reply text or None)."""
-    global _validator
-    if _validator is None:
-        from twilio.request_validator import RequestValidator
-
-        _validator = RequestValidator(BENCH_TWILIO_TOKEN)
-    params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": ACCOUNT_SID, "From": number,
-              "To": TO_NUMBER, "Body": body, "NumMedia": "0"}
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Twilio-Signature": _validator.compute_signature(BENCH_PUBLIC_BASE_URL + path, params),
-    }
-    try:
-        conn.request("POST", path, body=urlencode(params), headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
-    except Exception:
-        conn.close()
-        raise
-    if resp.status != 200:
-        return resp.status, None
+    params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": harness.TWILIO_ACCOUNT_SID,
+              "From": number, "To": harness.TWILIO_TO_NUMBER, "Body": body, "NumMedia": "0"}
+    status, data = harness.twilio_post(conn, path, params)
+    if status != 200:
+        return status, None
     try:
         return 200, ET.fromstring(data).findtext("Message")
     except ET.ParseError:
@@ -191,53 +162,29 @@ def start_conversation(conn: http.client.HTTPConnection, phone: PhoneState) -> N
         raise HttpError(f"{KEYWORD} from phone {phone.index} -> {status} {reply!r}")
 
 
-def owned(conn_index: int, concurrency: int, indices: list[int]) -> list[int]:
-    """Each phone belongs to one connection, which texts from it one text at a time."""
-    return [i for i in indices if i % concurrency == conn_index]
-
-
-class SmsWorker(Worker):
-    """One connection, texting from its own phones in turn."""
-
-    setup_label = "new phone"
+class SmsWorker(ResidentWorker[PhoneState]):
+    """One connection, texting from its own phones in turn; for engage, phones with
+    questions left and a known state, else a spare phone that texts the keyword first
+    (untimed)."""
 
     def __init__(self, kind: str, port: int, seed: int, phones: list[PhoneState],
                  spares: list[int], questions: int) -> None:
-        super().__init__(kind, port, seed)
+        super().__init__(kind, port, seed, phones, spares, COUNTS)
         self.path = PATHS[kind]
-        self.phones = phones
-        self.spares = spares
         self.questions = questions
-        self.cursor = -1
-        self.phone: PhoneState | None = None
-        self.counts = {"sent": 0, "status_200": 0, "unexpected_200": 0, "keyword_200": 0}
 
-    def ensure_ready(self, timed: bool) -> bool:
-        """The next phone in turn; for engage, one with questions left and a known state,
-        else a spare phone that texts the keyword first (untimed)."""
-        n = len(self.phones)
-        for step in range(1, n + 1):
-            phone = self.phones[(self.cursor + step) % n]
-            if self.kind != "engage" or (not phone.broken and phone.answered < self.questions):
-                self.cursor = (self.cursor + step) % n
-                self.phone = phone
-                return False
-        if not self.spares:
-            raise HttpError("every phone of this connection has finished the survey")
-        phone = PhoneState(self.spares.pop(0))
-        self.phones.append(phone)
-        self.cursor, self.phone = len(self.phones) - 1, phone
+    def new(self, index: int) -> PhoneState:
+        return PhoneState(index)
+
+    def can_go_on(self, phone: PhoneState) -> bool:
+        return not phone.broken and phone.answered < self.questions
+
+    def start(self, phone: PhoneState) -> None:
         start_conversation(self.conn, phone)
         self.counts["keyword_200"] += 1
-        self.stats.setup += 1
-        if timed:
-            self.stats.inline_setup += 1
-        return True
 
     def one(self) -> tuple[bool, str]:
-        phone = self.phone
-        assert phone is not None
-        self.phone = None
+        phone = self.take()
         if self.kind != "engage":
             self.counts["sent"] += 1
             status, reply = signed_post(self.conn, self.path, phone_number(phone.index),
@@ -261,76 +208,25 @@ class SmsWorker(Worker):
         phone.answered = q
         return True, ""
 
-    def result(self) -> dict:
-        return {"phones": [(p.index, p.answered, p.broken) for p in self.phones], **self.counts}
+
+Phones = harness.Residents[PhoneState]
 
 
-class Phones:
-    """Every phone's state, kept by the parent between phases (client processes are
-    forked with it and send back what changed)."""
-
-    def __init__(self, count: int, concurrency: int) -> None:
-        self.count = count
-        self.concurrency = concurrency
-        self.states: dict[int, PhoneState] = {i: PhoneState(i) for i in range(count)}
-        self.spares = list(range(count, MAX_PHONES))
-
-    def for_connection(self, conn_index: int) -> tuple[list[PhoneState], list[int]]:
-        mine = owned(conn_index, self.concurrency, sorted(self.states))
-        spares = owned(conn_index, self.concurrency, self.spares)
-        return [PhoneState(i, self.states[i].answered, self.states[i].broken) for i in mine], spares
-
-    def merge(self, results: list[dict]) -> None:
-        for r in results:
-            for index, answered, broken in r["phones"]:
-                self.states[index] = PhoneState(index, answered, broken)
-        used = {i for r in results for i, _a, _b in r["phones"]}
-        self.spares = [i for i in self.spares if i not in used]
-
-    def start_all(self, port: int, log: Callable[..., None]) -> dict:
-        """Every phone texts the keyword, untimed, through the server: ``concurrency``
-        connections, each sending from its own phones one after another."""
-        errors: list[str] = []
-        done = [0] * self.concurrency
-
-        def run(conn_index: int) -> None:
-            conn = http.client.HTTPConnection(harness.HOST, port, timeout=harness.SOCKET_TIMEOUT)
-            try:
-                for i in owned(conn_index, self.concurrency, list(range(self.count))):
-                    start_conversation(conn, self.states[i])
-                    done[conn_index] += 1
-            except Exception as exc:
-                errors.append(repr(exc))
-            finally:
-                conn.close()
-
-        started = time.monotonic()
-        threads = [threading.Thread(target=run, args=(c,)) for c in range(self.concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
-        if errors:
-            raise RuntimeError(f"starting the conversations: {errors[0]}")
-        log(f"{sum(done)} phones texted {KEYWORD} in {elapsed:.1f} s "
-            f"({sum(done) / elapsed:.0f} texts/s, untimed setup)")
-        return {"phones": sum(done), "seconds": elapsed}
+def start_all(phones: Phones, port: int, log: Callable[..., None]) -> dict:
+    """Every phone texts the keyword, untimed, through the server: ``concurrency``
+    connections, each sending from its own phones one after another."""
+    done, elapsed = phones.start_all(port, start_conversation)
+    log(f"{done} phones texted {KEYWORD} in {elapsed:.1f} s "
+        f"({done / elapsed:.0f} texts/s, untimed setup)")
+    return {"phones": done, "seconds": elapsed}
 
 
 def run_phase(kind: str, args: argparse.Namespace, port: int, phones: Phones,
               procs: list[mp.Process], probes: dict[str, harness.CpuProbe] | None = None) -> dict:
-    def make_worker(conn_index: int, seed: int) -> SmsWorker:
-        mine, spares = phones.for_connection(conn_index)
+    def make_worker(kind: str, seed: int, mine: list[PhoneState], spares: list[int]) -> SmsWorker:
         return SmsWorker(kind, port, seed, mine, spares, args.questions)
 
-    result = harness.run_phase(kind, args, make_worker, procs, probes)
-    if kind == "engage":
-        phones.merge(result["results"])
-    for name in ("sent", "status_200", "unexpected_200", "keyword_200"):
-        result[name] = sum(r[name] for r in result["results"])
-    del result["results"]
-    return result
+    return harness.run_residents_phase(kind, args, phones, make_worker, procs, probes)
 
 
 # -- report --------------------------------------------------------------------------
@@ -338,32 +234,15 @@ def run_phase(kind: str, args: argparse.Namespace, port: int, phones: Phones,
 def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dict[str, list[dict]],
            setup: dict, stored: dict, phones: Phones, load_before: float,
            busy_before: float | None) -> tuple[dict, int]:
-    e, s, f = phases["engage"], phases["store"], phases["fixed"]
+    e = phases["engage"]
     total = lambda kind, name: sum(r[name] for r in raw[kind])  # noqa: E731
     keyword_texts = setup["phones"] + total("engage", "keyword_200")
     figures = {
-        "database": harness.database_name(url),
-        "workers": args.workers,
-        "concurrency": args.concurrency,
-        "client_processes": max(1, min(args.processes, args.concurrency)),
-        "duration_s": args.duration,
-        "rounds": args.rounds,
-        "warmup_s": args.warmup,
-        "questions": args.questions,
-        "phones": args.phones,
-        "cpus": os.cpu_count() or 0,
-        "loadavg_before": load_before,
-        "cpu_busy_before": busy_before,
-        "loadavg_after": os.getloadavg()[0],
+        **harness.run_figures(args, url, load_before, busy_before,
+                              questions=args.questions, phones=args.phones),
         "setup": setup,
         "endpoints": phases,
-        "engage_over_store": harness.ratio(e, s),
-        "engage_over_fixed": harness.ratio(e, f),
-        "engage_over_store_by_round": [x / y if y else float("nan")
-                                       for x, y in zip(e["rounds_rps"], s["rounds_rps"], strict=True)],
-        "aim_engage_over_store": AIM,
-        "aim_p99_ms": AIM_P99_MS,
-        "aim_met": harness.ratio(e, s) >= AIM and e["p99_ms"] <= AIM_P99_MS,
+        **harness.webhook_aims(phases, AIM, AIM_P99_MS),
         "answers_sent": total("engage", "sent"),
         "answers_200": total("engage", "status_200"),
         "answers_200_unexpected_reply": total("engage", "unexpected_200"),
@@ -389,37 +268,17 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dic
             or figures["inbound_messages"] < figures["inbound_200"]
             or figures["bench_sms_rows"] != figures["store_200"])
     figures["nothing_lost"] = not lost
-    summary = (f"sms_webhook ({figures['database']}): engage {e['throughput_rps']:.1f} texts/s = "
-               f"{figures['engage_over_store']:.2f}x store ({s['throughput_rps']:.1f}), "
-               f"{figures['engage_over_fixed']:.2f}x fixed ({f['throughput_rps']:.1f}); "
-               f"engage p50 {e['p50_ms']:.1f} ms, p99 {e['p99_ms']:.1f} ms; answers "
+    summary = (f"{harness.webhook_summary('sms_webhook', figures, phases, 'texts')}; answers "
                f"{figures['answers_stored']} stored / {figures['answers_acknowledged']} acknowledged")
     figures["summary"] = summary
     if args.json:
         print(json.dumps(harness.finite(figures), indent=2))
         return figures, 1 if lost else 0
-    print(f"\nEngage SMS webhook benchmark: {figures['database']}, gunicorn {args.workers} sync "
-          f"workers, {args.concurrency} connections in {figures['client_processes']} client "
-          f"processes, {args.phones} phones, {args.warmup:g} s warm-up + {args.duration:g} s per "
-          f"endpoint{f' x {args.rounds} rounds' if args.rounds > 1 else ''}, "
-          f"{harness.machine_note(load_before, busy_before)}\n")
-    harness.busy_warning(busy_before)
+    harness.print_run_header("Engage SMS webhook benchmark", figures, args, f"{args.phones} phones")
     print(f"setup: {setup['phones']} phones texted {KEYWORD} (untimed, through the same server) "
           f"in {setup['seconds']:.1f} s\n")
-    harness.print_table(phases, KINDS)
-    harness.print_others(phases, KINDS)
-    if args.rounds > 1:
-        harness.print_rounds(phases, KINDS,
-                             {"engage/store": figures["engage_over_store_by_round"]})
-    harness.print_error_samples(phases, KINDS)
-    print()
-    ratio_ok = "met" if figures["engage_over_store"] >= AIM else "NOT met"
-    p99_ok = "met" if e["p99_ms"] <= AIM_P99_MS else "NOT met"
-    print(f"engage/store {figures['engage_over_store']:.2f}x  (aim >= {AIM:.1f}x: {ratio_ok})")
-    print(f"engage/fixed {figures['engage_over_fixed']:.2f}x  (informative: a commit per text "
-          f"caps any correct webhook well below fixed)")
-    print(f"engage p99   {e['p99_ms']:.1f} ms at {args.concurrency} concurrent requests "
-          f"(aim <= {AIM_P99_MS:.0f} ms: {p99_ok})")
+    harness.print_phases(phases, KINDS, {"engage/store": figures["engage_over_store_by_round"]})
+    harness.print_webhook_aims(figures, phases, args, "text")
     if e["inline_setup"]:
         print(f"note: {e['inline_setup']} spare phones had to text {KEYWORD} during the timed "
               f"window (untimed, not counted in latencies): phones finished the survey")
@@ -467,8 +326,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def before(run: harness.Run) -> tuple[Phones, dict]:
         """Every phone mid-conversation before the clock starts (untimed)."""
-        phones = Phones(args.phones, args.concurrency)
-        return phones, phones.start_all(run.port, run.log)
+        phones = Phones(args.phones, args.concurrency, PhoneState)
+        return phones, start_all(phones, run.port, run.log)
 
     def measure(run: harness.Run, kind: str, context: tuple[Phones, dict], probes: dict) -> dict:
         return run_phase(kind, args, run.port, context[0], run.procs, probes)
