@@ -29,8 +29,11 @@ run: $(VENV)/.deps
 	@echo "                    admin@example.org / engage-demo-2026 (also staff@, planner@, viewer@)"
 	@echo "  Phone simulator:  http://127.0.0.1:5000/staff/sms/simulator (text DEMO)"
 	@echo "  Call simulator:   http://127.0.0.1:5000/staff/voice/simulator"
+	@echo "  Campaigns:        http://127.0.0.1:5000/staff/outreach/campaigns"
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@# a task-queue worker beside the web server (campaign texts); stopped with it
+	$(FLASK) engage worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## test: install dev dependencies and run the whole suite (SQLite unless
 ## ENGAGE_TEST_DATABASE_URL names a PostgreSQL database)

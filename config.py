@@ -53,6 +53,20 @@ class Config:
     #: Speech recognised with less confidence than this is asked again.
     VOICE_MIN_CONFIDENCE = 0.4
     VOICE_RECORD_SECONDS = 120
+    # -- outreach --------------------------------------------------------------------
+    #: The task queue: a redis:// URL, or a SQLite file (default instance/queue.sqlite3).
+    QUEUE_URL = _env("ENGAGE_QUEUE_URL")
+    #: The sender's pace in message parts per second (US long code 1, toll-free 3,
+    #: short code 100); 0 means no limit.
+    SMS_SENDER_PER_SECOND = float(_env("ENGAGE_SMS_PER_SECOND") or 1)
+    #: Quiet hours (city time) for texts outside campaigns, e.g. close-the-loop updates.
+    OUTREACH_QUIET_START = _env("ENGAGE_QUIET_START", "21:00")
+    OUTREACH_QUIET_END = _env("ENGAGE_QUIET_END", "08:00")
+    #: A text claimed or being sent this long ago belongs to a worker that died (the
+    #: API call times out well before).
+    OUTREACH_STALE_SECONDS = int(_env("ENGAGE_OUTREACH_STALE_SECONDS") or 120)
+    #: US dollars per message part, for the cost estimates staff see.
+    SMS_PRICE_PER_PART = float(_env("ENGAGE_SMS_PRICE_PER_PART") or 0.0083)
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     BABEL_DEFAULT_LOCALE = "en"

@@ -134,5 +134,52 @@ def map_geographies(path: str) -> None:
                  areas=len({m.area_id for m in mappings})))
 
 
+@engage_cli.command("import-contacts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_contacts(path: str) -> None:
+    """Load a partner's contact list (CSV: phone, language, area or zip, consent_source,
+    consent_date); bad lines are listed with their reason, good ones load."""
+    from pathlib import Path
+
+    from engage.core.i18n import _
+    from engage.outreach.contacts import REASONS, parse_contacts
+    from engage.outreach.contacts import import_contacts as run
+
+    data = Path(path).read_bytes()
+    try:
+        total = len(parse_contacts(data).rows)
+        with click.progressbar(length=total, label=_("Loading contacts")) as bar:
+            done = [0]
+
+            def progress(n: int) -> None:
+                bar.update(n - done[0])
+                done[0] = n
+
+            record = run(data, Path(path).name, progress=progress)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    for line, code in record.problems:
+        click.echo(_("Line %(line)s: %(reason)s", line=line, reason=REASONS[code]))
+    click.echo(_("%(loaded)s of %(rows)s contacts loaded.", loaded=record.loaded,
+                 rows=record.rows))
+
+
+@engage_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Sending threads.")
+def worker(workers: int) -> None:
+    """Run a task-queue worker: sends campaign texts and updates (huey; SQLite queue by
+    default, Redis with ENGAGE_QUEUE_URL=redis://...). Run as many as you like."""
+    import logging
+
+    from huey.consumer import Consumer
+
+    from engage.outreach.queue import huey
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    Consumer(huey, workers=workers, worker_type="thread", periodic=True,
+             check_worker_health=True).run()
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(engage_cli)

@@ -19,6 +19,9 @@ from engage.demographics.operations import add_standard_questions, question_data
 from engage.demographics.standard import DIMENSIONS
 from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, start, step
 from engage.extensions import db
+from engage.outreach.campaigns import CampaignData, save_campaign
+from engage.outreach.contacts import import_contacts
+from engage.outreach.models import Campaign
 from engage.plans.models import Department
 from engage.responses import operations as responses
 from engage.responses.models import Response
@@ -129,6 +132,8 @@ def load_demo(n_responses: int = 500, seed: int = 2026) -> list[str]:
         lines.append(f"Added {n_responses} synthetic responses (labelled synthetic); results published")
     if db.session.scalar(select(func.count(CensusImport.id))) == 0:
         lines.append(_baselines())
+    if db.session.scalar(select(func.count(Campaign.id))) == 0:
+        lines.append(_outreach(survey))
     return lines or ["Demo data already loaded: nothing added."]
 
 
@@ -145,6 +150,28 @@ def _baselines() -> str:
     for geo_id, slug in DEMO_TRACTS.items():
         map_geography(geo_id, slug)
     return f"Loaded census baselines ({', '.join(p.name.split('.')[1][:6] for p in files)}) for 2 areas"
+
+
+DEMO_CONTACT_LANGUAGES = ("es", "vi", "en", "es", "vi", "zh-Hant", "es", "so")
+
+
+def _outreach(survey: Survey) -> str:
+    """A partner's contact list (fictional 555-01xx numbers) and a draft invitation to
+    the groups under-represented so far: nothing is sent until staff start it."""
+    rows = ["phone,language,area,consent_source,consent_date"]
+    for n, language in enumerate(DEMO_CONTACT_LANGUAGES * 3):
+        area = ("riverside", "northgate", "eastside")[n % 3]
+        rows.append(f"+1206555{100 + n:04d},{language},{area},Demo Community Partner,2026-09-01")
+    import_contacts("\n".join(rows).encode(), "demo-partner.csv")
+    save_campaign(survey, CampaignData(
+        name="Invitation: groups not heard yet", under_represented=True,
+        messages={"en": "The city wants to hear from you about housing. Reply to start, or "
+                        "answer at {link}",
+                  "es": "La ciudad quiere escucharle sobre la vivienda. Responda para empezar "
+                        "o conteste en {link}",
+                  "vi": "Thành phố muốn nghe ý kiến của bạn về nhà ở. Trả lời tin này để bắt "
+                        "đầu, hoặc vào {link}"}))
+    return f"Loaded {len(rows) - 1} demo contacts and a draft invitation campaign"
 
 
 def _department() -> Department:

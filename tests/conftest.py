@@ -23,6 +23,8 @@ pytest_plugins = ["tests.factories", "tests.fake_twilio", "tests.live"]
 
 # The fake Twilio and the live server are on loopback: never through a proxy.
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+# The task queue is chosen at import from the environment: in memory for tests.
+os.environ.setdefault("ENGAGE_ENV", "testing")
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

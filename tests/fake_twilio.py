@@ -6,6 +6,7 @@ to answer the next requests with an error, as Twilio does (429, 21610, 500...).
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -16,6 +17,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
+_SIDS = itertools.count(1)  # unique across fakes: sids are unique in the database
+
 
 @dataclass
 class FakeTwilio:
@@ -24,6 +27,8 @@ class FakeTwilio:
     #: Errors to answer with, in order: (http status, Twilio error code).
     errors: list[tuple[int, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Seconds each send takes, like a real API call over the internet.
+    delay: float = 0.0
 
     def fail_next(self, status: int, code: int, times: int = 1) -> None:
         with self.lock:
@@ -41,10 +46,12 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             if not self.path.endswith("/Messages.json"):
                 self._answer(404, {"code": 20404, "message": "not found", "status": 404})
                 return
+            if fake.delay:
+                time.sleep(fake.delay)
             with fake.lock:
                 error = fake.errors.pop(0) if fake.errors else None
                 if error is None:
-                    sid = f"SM{len(fake.sent) + 1:032d}"
+                    sid = f"SMfa{next(_SIDS):030d}"
                     fake.sent.append({**form, "sid": sid, "at": str(time.monotonic())})
             if error:
                 status, code = error

@@ -41,13 +41,16 @@ class Permission(StrEnum):
     #: Individual responses leave the system: audited, and only for those who run surveys.
     EXPORT_RESPONSES = "export_responses"
     VIEW_AUDIT_LOG = "view_audit_log"
+    #: Contact lists (consent records) and campaigns that text residents.
+    RUN_OUTREACH = "run_outreach"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.STAFF: frozenset({Permission.VIEW_DASHBOARD, Permission.EDIT_SURVEYS,
                           Permission.PUBLISH_SURVEYS, Permission.USE_MESSAGES,
-                          Permission.VIEW_RESULTS, Permission.EXPORT_RESPONSES}),
+                          Permission.VIEW_RESULTS, Permission.EXPORT_RESPONSES,
+                          Permission.RUN_OUTREACH}),
     Role.PLANNER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS}),
     Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS}),
 }

@@ -114,6 +114,9 @@ def _respond(respondent: Respondent, body: str, simulated: bool = False) -> str 
     if survey is None or not survey.is_open():
         conv.stage = Stage.DONE
         return compose.help_text(locale, open_keywords())
+    if conv.stage == Stage.INVITED:
+        locale = respondent.locale if respondent.locale in survey.locales else None
+        return _begin(respondent, conv, survey, locale, simulated)
     spec = survey_spec(survey, Channel.SMS)
     if conv.stage == Stage.LANGUAGE:
         return _chose_language(respondent, conv, survey, spec, body, simulated)
