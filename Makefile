@@ -30,6 +30,7 @@ run: $(VENV)/.deps
 	@echo "  Phone simulator:  http://127.0.0.1:5000/staff/sms/simulator (text DEMO)"
 	@echo "  Call simulator:   http://127.0.0.1:5000/staff/voice/simulator"
 	@echo "  Campaigns:        http://127.0.0.1:5000/staff/outreach/campaigns"
+	@echo "  Public report:    http://127.0.0.1:5000/r/demo"
 	@echo ""
 	@# a task-queue worker beside the web server (campaign texts); stopped with it
 	$(FLASK) engage worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \

@@ -67,6 +67,8 @@ class Config:
     OUTREACH_STALE_SECONDS = int(_env("ENGAGE_OUTREACH_STALE_SECONDS") or 120)
     #: US dollars per message part, for the cost estimates staff see.
     SMS_PRICE_PER_PART = float(_env("ENGAGE_SMS_PRICE_PER_PART") or 0.0083)
+    #: A finding with no action after this many days is overdue on the dashboards.
+    PLANS_RESPONSE_DAYS = int(_env("ENGAGE_PLANS_RESPONSE_DAYS") or 30)
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 64 * 1024
     BABEL_DEFAULT_LOCALE = "en"

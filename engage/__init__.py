@@ -109,6 +109,7 @@ def configure_blueprints(app: Flask) -> None:
     from engage.demographics.views import baselines_bp
     from engage.demographics.views import bp as demographics_bp
     from engage.outreach.views import bp as outreach_bp
+    from engage.plans.report_views import bp as reports_bp
     from engage.plans.views import bp as plans_bp
     from engage.results.export_views import bp as exports_bp
     from engage.results.views import bp as results_bp
@@ -117,7 +118,7 @@ def configure_blueprints(app: Flask) -> None:
 
     for bp in (web_bp, sms_bp, voice_bp, voice_staff_bp, accounts_bp, dashboard_bp, surveys_bp,
                xlsform_bp, plans_bp, demographics_bp, sms_staff_bp, results_bp, coding_bp,
-               exports_bp, audit_bp, baselines_bp, outreach_bp):
+               exports_bp, audit_bp, baselines_bp, outreach_bp, reports_bp):
         app.register_blueprint(bp)
 
 

@@ -4,7 +4,7 @@ and synthetic responses over every channel, all labelled synthetic."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -22,7 +22,8 @@ from engage.extensions import db
 from engage.outreach.campaigns import CampaignData, save_campaign
 from engage.outreach.contacts import import_contacts
 from engage.outreach.models import Campaign
-from engage.plans.models import Department
+from engage.plans import operations as plans
+from engage.plans.models import ActionStatus, Department, Goal
 from engage.responses import operations as responses
 from engage.responses.models import Response
 from engage.surveys import operations as surveys
@@ -134,6 +135,8 @@ def load_demo(n_responses: int = 500, seed: int = 2026) -> list[str]:
         lines.append(_baselines())
     if db.session.scalar(select(func.count(Campaign.id))) == 0:
         lines.append(_outreach(survey))
+    if db.session.scalar(select(func.count(Goal.id))) == 0:
+        lines.append(_plan(department, survey))
     return lines or ["Demo data already loaded: nothing added."]
 
 
@@ -172,6 +175,55 @@ def _outreach(survey: Survey) -> str:
                   "vi": "Thành phố muốn nghe ý kiến của bạn về nhà ở. Trả lời tin này để bắt "
                         "đầu, hoặc vào {link}"}))
     return f"Loaded {len(rows) - 1} demo contacts and a draft invitation campaign"
+
+
+def _plan(department: Department, survey: Survey) -> str:
+    """The housing department's plan, findings from the demo survey, actions in several
+    states, and the survey's public report at /r/demo."""
+    planner = db.session.scalar(select(User).where(User.email == "planner@example.org"))
+    assert planner is not None
+    goal = plans.add_goal(planner, department, "Safe, stable homes for every renter")
+    repairs = plans.add_objective(planner, goal, "Repairs done within 30 days in every neighborhood")
+    plans.add_objective(planner, goal, "Renters know their rights, in their language")
+    measure = plans.add_measure(planner, repairs, plans.MeasureData(
+        "Repair satisfaction (1 to 5)", "points", "tenure", 0.5, date(2027, 12, 31)))
+    streets = plans.add_goal(planner, department, "Streets people feel safe on")
+    lights = plans.add_objective(planner, streets, "Light every block residents name as unsafe")
+    slow = plans.create_finding(
+        planner, survey, department, question="repairs", by="race_alone", query={},
+        title="Renters rate repair speed low, lowest where few reply in English",
+        reading="Ratings are low across groups; small groups are hidden, so we will ask again "
+                "by text in Spanish and Vietnamese.", objective_ids=[repairs.id])
+    night = plans.create_finding(
+        planner, survey, department, question="safe_night", by="home_language", query={},
+        title="Many residents do not feel safe walking at night", reading="",
+        objective_ids=[lights.id])
+    for finding, status, texts, reason in (
+        (slow, ActionStatus.IN_PROGRESS,
+         _t("Inspect landlords with repeated repair complaints within 14 days.",
+            "Inspeccionar en 14 días a los arrendadores con quejas repetidas de reparaciones.",
+            "Kiểm tra trong 14 ngày các chủ nhà bị khiếu nại sửa chữa nhiều lần."), None),
+        (slow, ActionStatus.ADOPTED,
+         _t("Publish the repair request form in Spanish and Vietnamese.",
+            "Publicar el formulario de reparaciones en español y vietnamita.",
+            "Đăng mẫu yêu cầu sửa chữa bằng tiếng Tây Ban Nha và tiếng Việt."), None),
+        (night, ActionStatus.NOT_ADOPTED,
+         _t("Add police patrols at night.", "Agregar patrullas policiales de noche.",
+            "Tăng tuần tra cảnh sát ban đêm."),
+         _t("Residents asked for lighting, not patrols; lighting is planned instead.",
+            "Los residentes pidieron iluminación, no patrullas; se planea iluminación.",
+            "Cư dân yêu cầu chiếu sáng, không phải tuần tra; thay vào đó sẽ lắp đèn.")),
+        (night, ActionStatus.PROPOSED,
+         _t("Install street lights on the 20 blocks residents named.",
+            "Instalar alumbrado en las 20 cuadras que nombraron los residentes.",
+            "Lắp đèn đường ở 20 dãy phố mà cư dân đã nêu."), None),
+    ):
+        plans.add_action(planner, finding, plans.ActionData(
+            text=texts, owner="Housing inspections", status=status, reason=reason or {},
+            measure_id=measure.id if finding is slow else None,
+            due_on=date(2027, 3, 31)))
+    plans.publish_report(planner, survey)
+    return "Created the housing plan, 2 findings, 4 actions; public report at /r/demo"
 
 
 def _department() -> Department:

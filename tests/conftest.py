@@ -83,6 +83,8 @@ def db(app: Flask) -> Iterator[orm.scoped_session]:
         {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _JoinedSession}
     )
     original, _db.session = _db.session, session
+    for name in list(vars(g)):  # no locale or user left over from the last test's request
+        g.pop(name, None)
     _cached_spec.cache_clear()
     try:
         yield session

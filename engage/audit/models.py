@@ -18,12 +18,16 @@ EXPORT_RESPONSES = "export.responses"
 SURVEY_PUBLISH = "survey.publish"
 RESULTS_PUBLISH = "results.publish"
 ROLE_CHANGE = "role.change"
+PLAN_CHANGE = "plan.change"
+REPORT_PUBLISH = "report.publish"
 
 ACTION_LABELS = {
     EXPORT_RESPONSES: _l("Individual responses exported"),
     SURVEY_PUBLISH: _l("Survey published"),
     RESULTS_PUBLISH: _l("Results published"),
     ROLE_CHANGE: _l("Role changed"),
+    PLAN_CHANGE: _l("Plan, finding or action changed"),
+    REPORT_PUBLISH: _l("Public report published or withdrawn"),
 }
 
 

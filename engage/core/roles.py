@@ -43,6 +43,10 @@ class Permission(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     #: Contact lists (consent records) and campaigns that text residents.
     RUN_OUTREACH = "run_outreach"
+    #: Department plans, findings and actions: read by every role.
+    VIEW_PLANS = "view_plans"
+    #: Change a plan, its findings and actions (planners: their own department only).
+    EDIT_PLANS = "edit_plans"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -50,9 +54,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STAFF: frozenset({Permission.VIEW_DASHBOARD, Permission.EDIT_SURVEYS,
                           Permission.PUBLISH_SURVEYS, Permission.USE_MESSAGES,
                           Permission.VIEW_RESULTS, Permission.EXPORT_RESPONSES,
-                          Permission.RUN_OUTREACH}),
-    Role.PLANNER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS}),
-    Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS}),
+                          Permission.RUN_OUTREACH, Permission.VIEW_PLANS}),
+    Role.PLANNER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS,
+                            Permission.VIEW_PLANS, Permission.EDIT_PLANS}),
+    Role.VIEWER: frozenset({Permission.VIEW_DASHBOARD, Permission.VIEW_RESULTS,
+                           Permission.VIEW_PLANS}),
 }
 
 

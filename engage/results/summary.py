@@ -253,3 +253,27 @@ def _number_summary(column: Column, distribution: Mapping[float, int]) -> Number
         return values[-1][0]
 
     return NumberSummary(column, mean, quantile(0.5), quantile(0.25), quantile(0.75))
+
+
+def as_json(s: QuestionSummary) -> dict[str, object]:
+    """A summary as plain data: the public API, and the figures a finding freezes."""
+    def share_of(interval: Interval | None) -> dict[str, float] | None:
+        if interval is None or not interval.defined:
+            return None
+        return {"estimate": round(interval.estimate, 4), "low": round(interval.low, 4),
+                "high": round(interval.high, 4)}
+
+    def share(fig: Figure) -> dict[str, float] | None:
+        return share_of(fig.share)
+
+    return {
+        "key": s.key, "prompt": s.prompt, "type": s.type,
+        "groups": [{"group": c.group, "label": c.label, "n": c.n, "unreliable": c.unreliable}
+                   for c in s.columns],
+        "answers": [{"value": r.value, "label": r.label,
+                     "counts": [f.count for f in r.figures],
+                     "shares": [share(f) for f in r.figures],
+                     "weighted_shares": [share_of(f.weighted) for f in r.figures]} for r in s.rows],
+        "numbers": [{"group": n.column.group, "mean": n.mean, "median": n.median,
+                     "quartiles": [n.low_quartile, n.high_quartile]} for n in s.numbers],
+    }

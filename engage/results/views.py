@@ -25,10 +25,8 @@ from engage.results.filters import BREAKDOWNS, RACE_ALONE, Filters
 from engage.results.forms import read_filters
 from engage.results.queries import respondent_count
 from engage.results.representation import B03002_LABELS, COMPARABLE, UNDER, representation
-from engage.results.stats import Interval
 from engage.results.summary import (
-    Figure,
-    QuestionSummary,
+    as_json,
     group_labels,
     summarize,
     summarize_question,
@@ -168,28 +166,5 @@ def api_results(slug: str) -> Response:
             "dimensions": list(weights.dimensions), "n": weights.n,
             "effective_n": round(weights.n_eff, 1), "design_effect": round(weights.design_effect, 3),
             "notes": list(weights.result.notes)},
-        "questions": [_json(s) for s in summaries],
+        "questions": [as_json(s) for s in summaries],
     })
-
-
-def _json(s: QuestionSummary) -> dict[str, object]:
-    def share_of(interval: Interval | None) -> dict[str, float] | None:
-        if interval is None or not interval.defined:
-            return None
-        return {"estimate": round(interval.estimate, 4), "low": round(interval.low, 4),
-                "high": round(interval.high, 4)}
-
-    def share(fig: Figure) -> dict[str, float] | None:
-        return share_of(fig.share)
-
-    return {
-        "key": s.key, "prompt": s.prompt, "type": s.type,
-        "groups": [{"group": c.group, "label": c.label, "n": c.n, "unreliable": c.unreliable}
-                   for c in s.columns],
-        "answers": [{"value": r.value, "label": r.label,
-                     "counts": [f.count for f in r.figures],
-                     "shares": [share(f) for f in r.figures],
-                     "weighted_shares": [share_of(f.weighted) for f in r.figures]} for r in s.rows],
-        "numbers": [{"group": n.column.group, "mean": n.mean, "median": n.median,
-                     "quartiles": [n.low_quartile, n.high_quartile]} for n in s.numbers],
-    }

@@ -63,6 +63,8 @@ class Survey(TimestampMixin, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Set when staff publish the results: the public API and report show them from then.
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when the public report ("what we heard / what we did", /r/<slug>) is published.
+    report_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: A fresh random token on every edit; cached engine specs are keyed on it.
     revision: Mapped[str] = mapped_column(String(16), default=new_revision)
 

@@ -46,8 +46,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, client) -> None:
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
 def test_each_role_is_refused_what_it_may_not_do(app: Flask, client, login, make_survey,
-                                                  role: str) -> None:
-    survey = make_survey()
+                                                  department, role: str) -> None:
+    # The planner belongs to the survey's department: a planner of another department is
+    # refused department-scoped pages too (tests/plans checks that).
+    survey = make_survey(department_id=department.id)
     login(role)
     app.config["WTF_CSRF_ENABLED"] = False
     checked = 0

@@ -1,0 +1,110 @@
+"""The public report of a survey, ``/r/<slug>``: what we heard (suppressed summaries by
+group, with charts) and what we did (actions and their status), in each of the survey's
+languages, printable, and as JSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from sqlalchemy import select
+
+from engage.core.i18n import browser_locales, negotiate, resolve, use_locale
+from engage.demographics.standard import dimension_label
+from engage.extensions import db
+from engage.plans.forms import STATUS_LABELS
+from engage.plans.models import Action, ActionStatus, Finding
+from engage.results.charts import choice_chart
+from engage.results.filters import BREAKDOWNS, RACE_ALONE, Filters
+from engage.results.summary import as_json, group_labels, summarize, summarize_question
+from engage.results.views import breakdown_label
+from engage.surveys.models import Survey
+from engage.surveys.queries import survey_by_slug, survey_spec
+
+bp = Blueprint("reports", __name__, url_prefix="/r")
+#: As the published results count: real responses (synthetic ones only in a demo that
+#: has nothing else).
+PUBLIC_FILTERS = Filters()
+STATUS_ORDER = [s.value for s in ActionStatus]
+
+
+def _published(slug: str) -> Survey:
+    survey = survey_by_slug(slug)
+    if survey is None or survey.report_published_at is None:
+        abort(404)
+    return survey
+
+
+def _locale(survey: Survey) -> str:
+    wanted = request.args.get("lang")
+    if wanted in survey.locales:
+        return wanted
+    return negotiate(browser_locales(), survey.locales) or survey.default_locale
+
+
+def _breakdown(survey: Survey) -> str | None:
+    """The group residents asked for, else race and ethnicity when the survey asks it."""
+    dimensions = {q.dimension for q in survey_spec(survey).questions if q.dimension}
+    wanted = request.args.get("by")
+    if wanted in BREAKDOWNS and (wanted in ("channel", "locale") or wanted in dimensions
+                                 or (wanted == RACE_ALONE and "race_ethnicity" in dimensions)):
+        return wanted
+    return RACE_ALONE if "race_ethnicity" in dimensions else None
+
+
+def _actions(survey: Survey) -> list[Action]:
+    rows = db.session.scalars(select(Action).join(Finding).where(Finding.survey_id == survey.id)
+                              .order_by(Action.id)).all()
+    return sorted(rows, key=lambda a: STATUS_ORDER.index(a.status))
+
+
+@bp.get("/<slug>")
+def report(slug: str) -> str:
+    survey = _published(slug)
+    locale = _locale(survey)
+    use_locale(locale)
+    spec = survey_spec(survey)
+    by = _breakdown(survey)
+    summaries = [s for s in summarize(survey.id, spec, by, locale, public=True,
+                                      filters=PUBLIC_FILTERS) if s.rows]
+    choices = [(b, breakdown_label(b)) for b in BREAKDOWNS
+               if b in ("locale", RACE_ALONE) or any(q.dimension == b for q in spec.questions)]
+    return render_template("plans/report.html", survey=survey, locale=locale, by=by,
+                           summaries=summaries, actions=_actions(survey), choices=choices,
+                           status_labels=STATUS_LABELS, resolve=resolve,
+                           dimension_label=dimension_label)
+
+
+@bp.get("/<slug>/<key>.svg")
+def chart(slug: str, key: str) -> Response:
+    survey = _published(slug)
+    locale = _locale(survey)
+    use_locale(locale)
+    spec = survey_spec(survey)
+    question = next((q for q in spec.questions if q.key == key), None)
+    if question is None or question.type not in ("single_choice", "multiple_choice", "yes_no",
+                                                 "rating"):
+        abort(404)
+    by = _breakdown(survey)
+    summary = summarize_question(survey.id, spec, question, by, group_labels(spec, by, locale),
+                                 locale, public=True, filters=PUBLIC_FILTERS)
+    response = Response(choice_chart(summary), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.get("/<slug>.json")
+def report_json(slug: str) -> Response:
+    survey = _published(slug)
+    locale = _locale(survey)
+    spec = survey_spec(survey)
+    by = _breakdown(survey)
+    summaries = summarize(survey.id, spec, by, locale, public=True, filters=PUBLIC_FILTERS)
+    return jsonify({
+        "survey": survey.slug, "locale": locale, "by": by,
+        "title": resolve(survey.title, locale, survey.default_locale),
+        "published": survey.report_published_at.isoformat(),
+        "what_we_heard": [as_json(s) for s in summaries if s.rows or s.numbers],
+        "what_we_did": [{"action": resolve(a.text, locale, survey.default_locale),
+                         "status": a.status, "due": a.due_on.isoformat() if a.due_on else None,
+                         "reason": resolve(a.reason, locale, survey.default_locale) or None,
+                         "updated": a.updated_at.isoformat()} for a in _actions(survey)],
+    })
