@@ -975,3 +975,44 @@ def run_benchmark(name: str, args: argparse.Namespace, kinds: tuple[str, ...], *
         return 2
     finally:
         cleanup(procs, server, tmpdir)
+
+
+def resident_webhook_main(name: str, doc: str, argv: list[str] | None, *, unit: str,
+                          unit_help: str, state_cls: type, start_all: Callable,
+                          run_phase: Callable, count_stored: Callable, report: Callable,
+                          prepare_database: Callable, describe: str) -> int:
+    """The driver the webhook benchmarks share: arguments, residents mid-survey before
+    the clock, the three endpoints measured, then every acknowledged answer looked for.
+    ``unit`` names the residents ("phones", "calls")."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_arguments(ap, "fixed, store, engage")
+    ap.add_argument(f"--{unit}", type=int, default=1000, help=unit_help)
+    ap.add_argument("--questions", type=int, default=30, help="questions in the bench survey (30)")
+    args = ap.parse_args(argv)
+    check_common_arguments(ap, args)
+    count = getattr(args, unit)
+    if not (args.concurrency <= count <= MAX_PHONES // 2):
+        ap.error(f"--{unit} must be --concurrency..{MAX_PHONES // 2}")
+    if not (2 <= args.questions <= 200):
+        ap.error("--questions must be 2..200")
+
+    def before(run: Run) -> tuple[Residents, dict]:
+        residents = Residents(count, args.concurrency, state_cls)
+        return residents, start_all(residents, run.port, run.log)
+
+    def measure(run: Run, kind: str, context: tuple[Residents, dict], probes: dict) -> dict:
+        return run_phase(kind, args, run.port, context[0], run.procs, probes)
+
+    def finish(run: Run, phases: dict, context: tuple[Residents, dict]) -> int:
+        residents, setup = context
+        stored = count_stored(run.url, residents.states)
+        _figures, code = report(args, run.url, phases, run.raw, setup, stored, residents,
+                                run.load_before, run.busy_before)
+        return code
+
+    return run_benchmark(
+        name, args, ("fixed", "store", "engage"),
+        prepare=lambda url: prepare_database(url, args.questions),
+        describe=describe.format(questions=args.questions),
+        before=before, measure=measure, finish=finish)

@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
 
 from bench import harness  # noqa: E402
 from bench.bench_app import FIXED_TWIML  # noqa: E402
-from bench.harness import MAX_PHONES, HttpError, ResidentWorker, phone_number  # noqa: E402
+from bench.harness import HttpError, ResidentWorker, phone_number  # noqa: E402
 
 SLUG = "bench-sms"
 KEYWORD = "BENCH"
@@ -305,44 +305,13 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dic
 
 # -- main ----------------------------------------------------------------------------
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    harness.add_common_arguments(ap, "fixed, store, engage")
-    ap.add_argument("--phones", type=int, default=1000,
-                    help="distinct phones, all mid-conversation before the clock starts (1000)")
-    ap.add_argument("--questions", type=int, default=30, help="questions in the bench survey (30)")
-    args = ap.parse_args(argv)
-    harness.check_common_arguments(ap, args)
-    if not (args.concurrency <= args.phones <= MAX_PHONES // 2):
-        ap.error(f"--phones must be --concurrency..{MAX_PHONES // 2}")
-    if not (2 <= args.questions <= 200):
-        ap.error("--questions must be 2..200")
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-
-    def before(run: harness.Run) -> tuple[Phones, dict]:
-        """Every phone mid-conversation before the clock starts (untimed)."""
-        phones = Phones(args.phones, args.concurrency, PhoneState)
-        return phones, start_all(phones, run.port, run.log)
-
-    def measure(run: harness.Run, kind: str, context: tuple[Phones, dict], probes: dict) -> dict:
-        return run_phase(kind, args, run.port, context[0], run.procs, probes)
-
-    def finish(run: harness.Run, phases: dict, context: tuple[Phones, dict]) -> int:
-        phones, setup = context
-        stored = count_stored(run.url, phones.states)
-        _figures, code = report(args, run.url, phases, run.raw, setup, stored, phones,
-                                run.load_before, run.busy_before)
-        return code
-
-    return harness.run_benchmark(
-        "sms_webhook", args, KINDS, prepare=lambda url: prepare_database(url, args.questions),
-        describe=f"migrations, bench tables, SMS survey {KEYWORD} of {args.questions} questions",
-        before=before, measure=measure, finish=finish)
+    return harness.resident_webhook_main(
+        "sms_webhook", __doc__, argv, unit="phones",
+        unit_help="distinct phones, all mid-conversation before the clock starts (1000)",
+        state_cls=PhoneState, start_all=start_all, run_phase=run_phase, count_stored=count_stored,
+        report=report, prepare_database=prepare_database,
+        describe=f"migrations, bench tables, SMS survey {KEYWORD} of {{questions}} questions")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
 
 from bench import harness  # noqa: E402
 from bench.bench_app import BENCH_PUBLIC_BASE_URL, FIXED_VOICE_TWIML  # noqa: E402
-from bench.harness import MAX_PHONES, HttpError, ResidentWorker, phone_number  # noqa: E402
+from bench.harness import HttpError, ResidentWorker, phone_number  # noqa: E402
 
 SLUG = "bench-voice"
 TITLE = "Bench"
@@ -383,44 +383,13 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dic
 
 # -- main ----------------------------------------------------------------------------
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    harness.add_common_arguments(ap, "fixed, store, engage")
-    ap.add_argument("--calls", type=int, default=1000,
-                    help="calls (one phone each), all mid-call before the clock starts (1000)")
-    ap.add_argument("--questions", type=int, default=30, help="questions in the bench survey (30)")
-    args = ap.parse_args(argv)
-    harness.check_common_arguments(ap, args)
-    if not (args.concurrency <= args.calls <= MAX_PHONES // 2):
-        ap.error(f"--calls must be --concurrency..{MAX_PHONES // 2}")
-    if not (2 <= args.questions <= 200):
-        ap.error("--questions must be 2..200")
-    return args
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-
-    def before(run: harness.Run) -> tuple[Calls, dict]:
-        """Every call mid-survey before the clock starts (untimed)."""
-        calls = Calls(args.calls, args.concurrency, CallState)
-        return calls, start_all(calls, run.port, run.log)
-
-    def measure(run: harness.Run, kind: str, context: tuple[Calls, dict], probes: dict) -> dict:
-        return run_phase(kind, args, run.port, context[0], run.procs, probes)
-
-    def finish(run: harness.Run, phases: dict, context: tuple[Calls, dict]) -> int:
-        calls, setup = context
-        stored = count_stored(run.url, calls.states)
-        _figures, code = report(args, run.url, phases, run.raw, setup, stored, calls,
-                                run.load_before, run.busy_before)
-        return code
-
-    return harness.run_benchmark(
-        "voice_webhook", args, KINDS, prepare=lambda url: prepare_database(url, args.questions),
-        describe=f"migrations, bench tables, voice survey {SLUG} of {args.questions} questions",
-        before=before, measure=measure, finish=finish)
+    return harness.resident_webhook_main(
+        "voice_webhook", __doc__, argv, unit="calls",
+        unit_help="calls (one phone each), all mid-call before the clock starts (1000)",
+        state_cls=CallState, start_all=start_all, run_phase=run_phase, count_stored=count_stored,
+        report=report, prepare_database=prepare_database,
+        describe=f"migrations, bench tables, voice survey {SLUG} of {{questions}} questions")
 
 
 if __name__ == "__main__":
