@@ -222,8 +222,18 @@ def _plan(department: Department, survey: Survey) -> str:
             text=texts, owner="Housing inspections", status=status, reason=reason or {},
             measure_id=measure.id if finding is slow else None,
             due_on=date(2027, 3, 31)))
+    waiting = plans.create_finding(
+        planner, survey, department, question="priority", by="locale", query={},
+        title="Spanish and Vietnamese speakers put rent help first", reading="",
+        objective_ids=[repairs.id])
+    # Spread over the past weeks, so the dashboards have days to count.
+    now = utcnow()
+    for finding, days_ago, answered_after in ((slow, 40, 9), (night, 20, 6), (waiting, 35, None)):
+        finding.taken_at = now - timedelta(days=days_ago)
+        for action in finding.actions:
+            action.created_at = finding.taken_at + timedelta(days=answered_after or 0)
     plans.publish_report(planner, survey)
-    return "Created the housing plan, 2 findings, 4 actions; public report at /r/demo"
+    return "Created the housing plan, 3 findings, 4 actions; public report at /r/demo"
 
 
 def _department() -> Department:
