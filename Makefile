@@ -61,6 +61,7 @@ bench: $(VENV)/.dev-deps
 	$(BIN)/python bench/sms_webhook.py
 	$(BIN)/python bench/voice_webhook.py
 	$(BIN)/python bench/results.py
+	$(BIN)/python bench/campaign.py
 
 ## screenshots: a survey page at phone width in each shipped language (docs/screenshots/)
 screenshots: $(VENV)/.dev-deps

@@ -1016,3 +1016,19 @@ def resident_webhook_main(name: str, doc: str, argv: list[str] | None, *, unit: 
         prepare=lambda url: prepare_database(url, args.questions),
         describe=describe.format(questions=args.questions),
         before=before, measure=measure, finish=finish)
+
+
+def other_connections(url: str) -> int:
+    """Other sessions on the PostgreSQL database about to be wiped (another benchmark?)."""
+    import sqlalchemy as sa
+
+    from config import _normalise_db_url
+
+    engine = sa.create_engine(_normalise_db_url(url))
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()")) or 0)
+    finally:
+        engine.dispose()

@@ -69,6 +69,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import harness  # noqa: E402
+
 SLUG = "bench-results"
 SMALL_SLUG = "bench-results-small"
 BY = "race_alone"
@@ -116,22 +118,6 @@ def _has_export_route(app) -> bool:  # type: ignore[no-untyped-def]
 
 def dialect_of(url: str) -> str:
     return urlsplit(url).scheme.split("+")[0] or "sqlite"
-
-
-def other_connections(url: str) -> int:
-    """Other sessions on the PostgreSQL database about to be wiped (another benchmark?)."""
-    import sqlalchemy as sa
-
-    from config import _normalise_db_url
-
-    engine = sa.create_engine(_normalise_db_url(url))
-    try:
-        with engine.connect() as conn:
-            return int(conn.scalar(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid()")) or 0)
-    finally:
-        engine.dispose()
 
 
 def fresh_schema() -> None:
@@ -1054,7 +1040,7 @@ def main(argv: list[str] | None = None) -> int:
     database = dialect_of(url)
     try:
         if database == "postgresql" and not args.force:
-            others = other_connections(url)
+            others = harness.other_connections(url)
             if others:
                 say(f"{others} other session(s) are connected to {url}: another benchmark may be "
                     "using it. Not wiping it (use --force to wipe anyway).")

@@ -240,10 +240,9 @@ def start_campaign(campaign: Campaign, pumps: int = 1) -> int:
     insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
     statement = (insert(Message).from_select(columns, rows)
                  .on_conflict_do_nothing(index_elements=["respondent_id", "topic"]))
-    db.session.execute(statement)
+    # preserve_rowcount: psycopg does not report an INSERT ... SELECT's count otherwise
+    queued = db.session.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
     db.session.flush()
-    queued = db.session.scalar(select(func.count()).select_from(Message)
-                               .where(Message.campaign_id == campaign.id)) or 0
     nudge_after_commit(db.session(), pumps)
     return queued
 

@@ -9,6 +9,7 @@ record the failure. It never texts an opted-out resident.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -47,12 +48,22 @@ def twilio_configured() -> bool:
                 and (cfg.get("TWILIO_MESSAGING_SERVICE_SID") or cfg.get("TWILIO_FROM_NUMBER")))
 
 
+_clients = threading.local()
+
+
 def client() -> Client:
+    """One client per thread and settings: its HTTP session keeps the connection (and
+    TLS) to Twilio open from one text to the next."""
     cfg = current_app.config
-    twilio = Client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"])
-    if cfg.get("TWILIO_API_BASE_URL"):
-        twilio.api.base_url = cfg["TWILIO_API_BASE_URL"].rstrip("/")
-    return twilio
+    key = (cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"], cfg.get("TWILIO_API_BASE_URL"))
+    cached = getattr(_clients, "by_key", {})
+    if key not in cached:
+        twilio = Client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"])
+        if cfg.get("TWILIO_API_BASE_URL"):
+            twilio.api.base_url = cfg["TWILIO_API_BASE_URL"].rstrip("/")
+        cached = {key: twilio}  # settings changed (tests): forget the old client
+        _clients.by_key = cached
+    return cached[key]
 
 
 def status_callback(message: Message) -> str | None:

@@ -112,13 +112,16 @@ def _hold(campaign: Campaign | None, until: datetime) -> None:
 
 def _reserve_slot(now: datetime, parts: int) -> datetime:
     """A slot on the sender's clock, shared by every worker (row locked till commit)."""
+    per_second = current_app.config["SMS_SENDER_PER_SECOND"]
+    if per_second <= 0:
+        return now  # no limit: no shared row to lock
     name = sender_name()
     clock = db.session.scalar(select(SenderClock).where(SenderClock.sender == name)
                               .with_for_update())
     if clock is None:
         clock = SenderClock(sender=name, next_at=now)
         db.session.add(clock)
-    at, free = pace(clock.next_at, now, current_app.config["SMS_SENDER_PER_SECOND"], parts)
+    at, free = pace(clock.next_at, now, per_second, parts)
     clock.next_at = free
     return at
 
@@ -141,12 +144,13 @@ def deliver(claim: Claim, now: Callable[[], datetime] = utcnow) -> str:
     number = phone_number(respondent) if respondent is not None else None
     if respondent is None or respondent.opted_out:
         message.status = "opted_out"
-        return message.status
-    if number is None:
+    elif number is None:
         message.status, message.error_code = "failed", "no_number"
+    if message.status != CLAIMED:
+        db.session.commit()
         return message.status
     message.status = SENDING
-    db.session.commit()  # what is about to be sent is on record first
+    _commit_keeping_loaded()  # what is about to be sent is on record first
     result = gateway.send_text(message, respondent, number)
     if result.outcome is gateway.Outcome.RETRY:
         message.status = PENDING if message.attempts < MAX_ATTEMPTS else "failed"
@@ -157,6 +161,18 @@ def deliver(claim: Claim, now: Callable[[], datetime] = utcnow) -> str:
         _await_reply(message)
     db.session.commit()
     return message.status
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what is loaded: the API call that follows reads the
+    message and the resident, and must not open a transaction (on SQLite, the write lock)
+    for the length of an HTTP request."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _slow_down(now: datetime) -> None:
