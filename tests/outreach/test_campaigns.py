@@ -15,6 +15,7 @@ from engage.outreach import campaigns as ops
 from engage.outreach import outbox
 from engage.outreach.models import Campaign, CampaignStatus
 from engage.responses.models import Respondent
+from engage.responses.operations import respondent_for_phone
 from tests.channels.sms.phone import Phone
 from tests.outreach.helpers import MESSAGES, campaign, load
 
@@ -226,3 +227,13 @@ def test_staff_create_start_and_watch_a_campaign(client, db, login, make_survey)
     assert status == {"status": "running", "counts": {
         "queued": 4, "sending": 0, "sent": 0, "delivered": 0, "failed": 0, "opted_out": 0,
         "review": 0, "cancelled": 0}}
+
+
+def test_a_reply_to_one_resident_goes_before_bulk_texts(db, make_survey, fast) -> None:
+    survey = make_survey()
+    load(db, *ROWS)
+    ops.start_campaign(campaign(db, survey))
+    reply = outbox.queue_text(respondent_for_phone("+12065550209").id, "Your code is 1234",
+                              priority=outbox.REPLY, send_after=NOON)
+    db.commit()
+    assert outbox.claim_next(NOON).message_id == reply.id

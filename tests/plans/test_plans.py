@@ -115,7 +115,8 @@ def test_a_finding_freezes_the_public_figures(client, db, planner, survey, depar
     assert "Mostly renters" in page and "hidden" in page
 
 
-def test_actions_keep_their_history(client, db, planner, survey, department, objective) -> None:
+def test_actions_keep_their_history(client, db, planner, make_user, survey, department,
+                                    objective) -> None:
     sign_in(client, planner)
     finding = finding_for(db, planner, survey, department, objective)
     action = ops.add_action(planner, finding, ops.ActionData(text=TEXTS, owner="Inspections"))
@@ -132,6 +133,10 @@ def test_actions_keep_their_history(client, db, planner, survey, department, obj
     assert history[0]["change"] == "added"
     assert history[-1]["status"] == ["proposed", "in_progress"]
     assert "Proposed" in client.get(page).get_data(as_text=True)  # shown in the history
+    assert client.get("/staff/audit").status_code == 403  # planners do not read the log
+    sign_in(client, make_user("admin"))
+    audit = client.get("/staff/audit").get_data(as_text=True)
+    assert "Plan, finding or action changed" in audit and f"action:{action.id}" in audit
 
 
 def test_the_report_waits_for_every_language_then_shows_suppressed_figures(

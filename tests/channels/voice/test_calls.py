@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engage.channels.voice.models import VoiceCall, VoiceRecording
 from engage.responses.models import Answer, AnswerChoice, Respondent, Response
+from tests.channels.sms.phone import signed
 from tests.channels.voice.caller import Call
 
 
@@ -190,10 +191,27 @@ def test_status_callback_keeps_answers(client, db, make_survey) -> None:
     call.press("1")
     call.press("2")
     form = {"CallSid": call.sid, "CallStatus": "completed", "CallDuration": "41"}
-    from tests.channels.sms.phone import signed
-
     assert client.post("/voice/status", data=form,
                        headers=signed("/voice/status", form)).status_code == 204
     stored = db.scalar(select(VoiceCall))
     assert stored.status == "completed" and stored.duration == 41
     assert db.scalar(select(AnswerChoice.value)) == "rent"
+
+
+def test_odd_parameters_never_cause_a_server_error(client, db, make_survey) -> None:
+    voice_survey(make_survey)
+    call = Call(client)
+    call.dial()
+    for path, params in (
+        ("/voice/gather?s=zzz", {"Digits": "1"}),
+        ("/voice/gather?s=1", {"Digits": "\x00\x01", "Confidence": "very"}),
+        ("/voice/gather?s=1", {"SpeechResult": "", "Confidence": "0.99"}),
+        ("/voice/gather?s=1", {"RecordingUrl": "x", "RecordingDuration": "forever"}),
+        ("/voice/gather?s=99", {"Digits": "2", "Extra": "ignored"}),
+    ):
+        form = {"CallSid": call.sid, "From": call.number, **params}
+        response = client.post(path, data=form, headers=signed(path, form))
+        assert response.status_code in (200, 400), (path, params, response.status_code)
+    without_sid = {"From": call.number}
+    assert client.post("/voice/inbound", data=without_sid,
+                       headers=signed("/voice/inbound", without_sid)).status_code == 400
