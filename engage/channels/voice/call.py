@@ -20,6 +20,7 @@ from engage.channels.voice import script
 from engage.channels.voice.keys import read_keys, read_speech, typed
 from engage.channels.voice.models import CallStage, VoiceCall, VoiceRecording
 from engage.channels.voice.script import Utterance
+from engage.channels.voice.voices import voice_for
 from engage.core.i18n import resolve
 from engage.core.models import utcnow
 from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, SurveySpec, start, step
@@ -130,11 +131,19 @@ def _survey_menu(call: VoiceCall, surveys: list[Survey], respondent: Respondent 
     options = []
     for digit, survey in enumerate(surveys, start=1):
         spec = survey_spec(survey, Channel.VOICE)
-        locale = spec.locale_for(respondent.locale if respondent else None)
+        locale = _spoken_locale(survey, spec, respondent.locale if respondent else None)
         title = resolve(survey.title, locale, spec.default_locale)
         options.append(script.survey_option(title, locale, digit))
     first = options[0].locale
     return Turn(say=[problem] if problem else [], ask=Ask(options, first))
+
+
+def _spoken_locale(survey: Survey, spec: SurveySpec, wanted: str | None) -> str:
+    """A language the menu can be spoken in before the caller picks one: theirs if the
+    survey has it, else one with a voice (a recorded prompt cannot say "press 2")."""
+    preferred = spec.locale_for(wanted)
+    speakable = [loc for loc in spec.locales if not voice_for(survey.voice_settings, loc).recorded]
+    return preferred if preferred in speakable or not speakable else speakable[0]
 
 
 def _chose_survey(call: VoiceCall, survey: Survey, respondent: Respondent | None,

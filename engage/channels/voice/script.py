@@ -60,7 +60,7 @@ def language_option(locale: str, digit: int) -> Utterance:
 
 def survey_option(title: str, locale: str, digit: int) -> Utterance:
     with force_locale(locale):
-        return Utterance("welcome", _("For %(survey)s, press %(digit)s.", survey=title,
+        return Utterance("survey_option", _("For %(survey)s, press %(digit)s.", survey=title,
                                       digit=digit), locale)
 
 

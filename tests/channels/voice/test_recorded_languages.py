@@ -109,3 +109,18 @@ def test_a_somali_call_plays_the_recordings(client, db, login) -> None:
     assert db.scalar(select(AnswerChoice.value)) == "yes"
     audio = client.get(f"/voice/audio/{ids['welcome']}")
     assert audio.status_code == 200 and audio.mimetype == "audio/mpeg" and audio.data == MP3
+
+
+def test_a_survey_menu_is_spoken_in_a_language_with_a_voice(client, db, make_survey) -> None:
+    survey = somali_survey(db)
+    survey.default_locale, survey.locales = "so", ["so", "en"]
+    for key in prompt_keys(survey_spec(survey, Channel.VOICE)):
+        save_recording(survey, "so", key, MP3)
+    operations.publish_survey(survey)
+    make_survey(channels=["voice"])
+    db.commit()
+    call = Call(client, "+16125550134")
+    call.dial()
+    entries = call.gather().findall("Say")
+    assert [e.text for e in entries] == ["For Health, press 1.", "For Housing, press 2."]
+    assert call.gather().find("Play") is None  # a recording cannot say "press 1"
