@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, Select, Table, and_, case, exists, func, literal, select
 
 from engage.engine import QuestionSpec, question_type
 from engage.extensions import db
@@ -88,22 +88,31 @@ def with_group(query: Select, by: str | None) -> tuple[Select, ColumnElement[str
 
 
 def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
-                    filters: Filters = NO_FILTERS) -> QuestionCounts:
-    """Counts for one question, broken down ``by`` a dimension (or channel, language)."""
+                    filters: Filters = NO_FILTERS, scope: Table | None = None) -> QuestionCounts:
+    """Counts for one question, broken down ``by`` a dimension (or channel, language).
+    ``scope``: the page's responses with their groups settled (engage.results.scope)."""
     result = QuestionCounts()
-    base = select().select_from(Answer).join(Response, Response.id == Answer.response_id)
-    where = and_(Answer.question_id == question.id, *response_conditions(survey_id, filters))
-    query, group = with_group(base, by)
-    n_query = query.add_columns(group.label("g"), func.count(func.distinct(Answer.response_id))) \
-        .where(where).group_by(group)
-    result.n = {g: n for g, n in db.session.execute(n_query)}
+    base = select().select_from(Answer)
+    if scope is not None:
+        query = base.join(scope, scope.c.rid == Answer.response_id)
+        group: ColumnElement[str] = scope.c.g if by is not None else literal(ALL)
+        where = Answer.question_id == question.id
+        # one answer per response and question, one row per value chosen, one scope row
+        # per response: plain counts are respondents, without DISTINCT's sort
+        respondents = func.count()
+    else:
+        query, group = with_group(base.join(Response, Response.id == Answer.response_id), by)
+        where = and_(Answer.question_id == question.id, *response_conditions(survey_id, filters))
+        respondents = func.count(func.distinct(Answer.response_id))
     storage = question_type(question).storage
+    if question.type == "multiple_choice" or storage not in ("choices", "number"):
+        n_query = query.add_columns(group.label("g"), respondents) \
+            .where(where).group_by(group)
+        result.n = {g: n for g, n in db.session.execute(n_query)}
     if storage == "choices":
-        choice_query, group = with_group(
-            base.join(AnswerChoice, AnswerChoice.answer_id == Answer.id), by)
         rows = db.session.execute(
-            choice_query.add_columns(group.label("g"), AnswerChoice.value,
-                                     func.count(func.distinct(Answer.response_id)))
+            query.join(AnswerChoice, AnswerChoice.answer_id == Answer.id)
+            .add_columns(group.label("g"), AnswerChoice.value, respondents)
             .where(where).group_by(group, AnswerChoice.value))
         for g, value, n in rows:
             result.counts[g][value] = n
@@ -113,7 +122,24 @@ def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
             .where(where, Answer.number.is_not(None)).group_by(group, Answer.number))
         for g, number, n in rows:
             result.numbers[g][number] = n
+    if not result.n:  # one value per answer: the respondents are the counts' sum
+        per_group = result.counts if storage == "choices" else result.numbers
+        result.n = {g: sum(values.values()) for g, values in per_group.items()}
     return result
+
+
+def overall(counts: QuestionCounts) -> QuestionCounts:
+    """All respondents' counts from a breakdown whose groups do not overlap (each
+    response in exactly one group), without counting again."""
+    total = QuestionCounts(n={ALL: sum(counts.n.values())})
+    for source, target in ((counts.counts, total.counts), (counts.numbers, total.numbers)):
+        merged: dict = defaultdict(int)
+        for values in source.values():
+            for key, n in values.items():
+                merged[key] += n
+        if merged:
+            target[ALL] = dict(merged)
+    return total
 
 
 def free_text(survey_id: int, question: QuestionSpec, filters: Filters = NO_FILTERS,

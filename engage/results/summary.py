@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from flask import current_app
+from sqlalchemy import Table
 
 from engage.core.i18n import _, language_name, resolve
 from engage.engine import QuestionSpec, question_type
@@ -22,6 +23,10 @@ from engage.results.queries import (
     question_counts,
     resolved,
 )
+from engage.results.queries import (
+    overall as overall_counts,
+)
+from engage.results.scope import scoped_responses
 from engage.results.stats import (
     MIN_RELIABLE_N_EFF,
     Disparity,
@@ -123,19 +128,22 @@ def summarize(survey_id: int, spec: SurveySpec, by: str | None, locale: str, *,
               weights: Weights | None = None) -> list[QuestionSummary]:
     labels = group_labels(spec, by, locale)
     filters = resolved(survey_id, filters)
-    summaries = [summarize_question(survey_id, spec, q, by, labels, locale, public=public,
-                                    filters=filters) for q in spec.questions if q.type != "note"]
-    if weights is None:
-        return summaries
-    return [with_weights(s, survey_id, spec.question(s.key), by, filters, weights) if s.rows else s
-            for s in summaries]
+    with scoped_responses(survey_id, by, filters, cells=weights is not None) as scope:
+        summaries = [summarize_question(survey_id, spec, q, by, labels, locale, public=public,
+                                        filters=filters, scope=scope)
+                     for q in spec.questions if q.type != "note"]
+        if weights is None:
+            return summaries
+        return [with_weights(s, survey_id, spec.question(s.key), by, filters, weights, scope)
+                if s.rows else s for s in summaries]
 
 
 def with_weights(summary: QuestionSummary, survey_id: int, q: QuestionSpec, by: str | None,
-                 filters: Filters, weights: Weights) -> QuestionSummary:
+                 filters: Filters, weights: Weights, scope: Table | None = None
+                 ) -> QuestionSummary:
     """The same table with weighted shares beside the unweighted ones: each from its
     (weight, choosing, answering) cells, its interval on the effective sample size."""
-    counted = weighted_question_counts(survey_id, q, by, filters)
+    counted = weighted_question_counts(survey_id, q, by, filters, scope)
     columns, rows = [], []
     for col in summary.columns:
         cells = counted.answering.get(col.group, {})
@@ -155,10 +163,20 @@ def with_weights(summary: QuestionSummary, survey_id: int, q: QuestionSpec, by: 
     return replace(summary, columns=tuple(columns), rows=tuple(rows))
 
 
+def groups_exclusive(spec: SurveySpec, by: str) -> bool:
+    """Whether each response falls in exactly one group of ``by`` (so all respondents'
+    counts are the groups' sum): channel, language, race alone, or a dimension asked by
+    one single-choice question."""
+    if by in ("channel", "locale", RACE_ALONE):
+        return True
+    asking = [q for q in spec.questions if q.dimension == by]
+    return len(asking) == 1 and asking[0].type in ("single_choice", "yes_no")
+
+
 def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: str | None,
                        labels: Mapping[str, str], locale: str, *, public: bool,
-                       filters: Filters) -> QuestionSummary:
-    counts = question_counts(survey_id, q, by, filters)
+                       filters: Filters, scope: Table | None = None) -> QuestionSummary:
+    counts = question_counts(survey_id, q, by, filters, scope)
     groups = _ordered_groups(counts.n, labels)
     prompt = resolve(q.prompt, locale, spec.default_locale)
     storage = question_type(q).storage
@@ -168,7 +186,8 @@ def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: st
                                   spec.default_locale, public, limit)
         if by is None:
             return summary
-        overall = question_counts(survey_id, q, None, filters)
+        overall = (overall_counts(counts) if groups_exclusive(spec, by)
+                   else question_counts(survey_id, q, None, filters, scope))
         return with_disparities(summary, overall.n.get(ALL, 0), overall.counts.get(ALL, {}), limit)
     columns = tuple(_column(g, labels, counts.n.get(g, 0), public, limit) for g in groups)
     if storage == "number":

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, Table, func, literal, select
 
 from engage.core.errors import DomainError
 from engage.demographics.acs_tables import b03002_group
@@ -48,7 +48,7 @@ class Weights:
         return self.by_cell.get(key, 1.0)
 
 
-def _cell_query(base: Select) -> tuple[Select, list[ColumnElement[str]]]:
+def cell_columns(base: Select) -> tuple[Select, list[ColumnElement[str]]]:
     """Join each response's raking groups onto ``base``: the race answers as one string
     (mapped to B03002 per combination, in Python, on cells), age band and area tags."""
     race = (select(ResponseTag.response_id.label("rid"),
@@ -98,7 +98,7 @@ def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | 
         return None
     filters = resolved(survey_id, filters)
     base = select().select_from(Response)
-    query, columns = _cell_query(base)
+    query, columns = cell_columns(base)
     counts: dict[CellKey, int] = defaultdict(int)
     for race, age, area, n in db.session.execute(
             query.add_columns(*columns, func.count()).where(*response_conditions(survey_id, filters))
@@ -124,14 +124,25 @@ class WeightedCounts:
 
 
 def weighted_question_counts(survey_id: int, question: QuestionSpec, by: str | None,
-                             filters: Filters = NO_FILTERS) -> WeightedCounts:
-    base = select().select_from(Answer).join(Response, Response.id == Answer.response_id)
-    query, columns = _cell_query(base)
-    query, group = with_group(query, by)
-    where = [Answer.question_id == question.id, *response_conditions(survey_id, filters)]
+                             filters: Filters = NO_FILTERS, scope: Table | None = None
+                             ) -> WeightedCounts:
+    """``scope``: the page's responses with their cells (engage.results.scope), else the
+    cells are rebuilt from the tags for this question."""
+    base = select().select_from(Answer)
+    if scope is not None:
+        query = base.join(scope, scope.c.rid == Answer.response_id)
+        columns = [scope.c.race, scope.c.age, scope.c.area]
+        group = scope.c.g if by is not None else literal(ALL)
+        where = [Answer.question_id == question.id]
+        respondents = func.count()  # unique rows per response here (see question_counts)
+    else:
+        query, columns = cell_columns(base.join(Response, Response.id == Answer.response_id))
+        query, group = with_group(query, by)
+        where = [Answer.question_id == question.id, *response_conditions(survey_id, filters)]
+        respondents = func.count(func.distinct(Answer.response_id))
     answering: dict[str, dict[CellKey, int]] = defaultdict(lambda: defaultdict(int))
     for race, age, area, g, n in db.session.execute(
-            query.add_columns(*columns, group, func.count(func.distinct(Answer.response_id)))
+            query.add_columns(*columns, group, respondents)
             .where(*where).group_by(*columns, group)):
         answering[g][cell_key(race, age, area)] += n
     choosing: dict[str, dict[str, dict[CellKey, int]]] = defaultdict(
@@ -139,8 +150,7 @@ def weighted_question_counts(survey_id: int, question: QuestionSpec, by: str | N
     if question_type(question).storage == "choices":
         chosen = query.join(AnswerChoice, AnswerChoice.answer_id == Answer.id)
         for race, age, area, g, value, n in db.session.execute(
-                chosen.add_columns(*columns, group, AnswerChoice.value,
-                                   func.count(func.distinct(Answer.response_id)))
+                chosen.add_columns(*columns, group, AnswerChoice.value, respondents)
                 .where(*where).group_by(*columns, group, AnswerChoice.value)):
             choosing[g][value][cell_key(race, age, area)] += n
     return WeightedCounts(answering, choosing)
