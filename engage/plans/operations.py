@@ -102,6 +102,38 @@ def add_measure(user: User, objective: Objective, data: MeasureData) -> Measure:
     return measure
 
 
+PLAN_PARTS = {"goal": Goal, "objective": Objective, "measure": Measure}
+
+
+def _department_of(part: Goal | Objective | Measure) -> int:
+    if isinstance(part, Goal):
+        return part.department_id
+    if isinstance(part, Objective):
+        return part.goal.department_id
+    return part.objective.goal.department_id
+
+
+def rename_part(user: User, part: Goal | Objective | Measure, title: str) -> None:
+    """Reword a goal, objective or measure (findings linked to it keep the link)."""
+    _require(user, _department_of(part))
+    name = "name" if isinstance(part, Measure) else "title"
+    before = getattr(part, name)
+    setattr(part, name, _clean(title))
+    db.session.flush()
+    audit.record(PLAN_CHANGE, f"{type(part).__name__.lower()}:{part.id}",
+                 {"change": "renamed", "changed": before != getattr(part, name)})
+
+
+def remove_part(user: User, part: Goal | Objective | Measure) -> None:
+    """Take a goal, objective or measure out of the plan: findings stay (unlinked from a
+    removed objective); actions linked to a removed measure keep their text and status."""
+    _require(user, _department_of(part))
+    subject = f"{type(part).__name__.lower()}:{part.id}"
+    db.session.delete(part)
+    db.session.flush()
+    audit.record(PLAN_CHANGE, subject, {"change": "removed"})
+
+
 # -- findings ---------------------------------------------------------------------------
 
 def create_finding(user: User, survey: Survey, department: Department, *, question: str,

@@ -76,6 +76,15 @@ def plan(slug: str) -> str | Response:
             elif what == "objective" and title.validate():
                 goal = db.get_or_404(Goal, request.form.get("goal", type=int))
                 ops.add_objective(current_user, goal, title.title.data)
+            elif what in ("rename", "remove") and request.form.get("part") in ops.PLAN_PARTS:
+                part = db.get_or_404(ops.PLAN_PARTS[request.form["part"]],
+                                     request.form.get("id", type=int))
+                if what == "remove":
+                    ops.remove_part(current_user, part)
+                elif title.validate():
+                    ops.rename_part(current_user, part, title.title.data)
+                else:
+                    flash(_("Please write a title."), "error")
             elif what == "measure" and measure.validate():
                 objective = db.get_or_404(Objective, request.form.get("objective", type=int))
                 ops.add_measure(current_user, objective, ops.MeasureData(

@@ -234,3 +234,26 @@ def test_objectives_from_another_department_are_refused(db, planner, survey, dep
     with pytest.raises(ops.DomainError, match="this department's plan"):
         ops.create_finding(planner, survey, department, question="tenure", by=None, query={},
                            title="x", reading="", objective_ids=[foreign.id])
+
+
+def test_plan_parts_are_reworded_and_removed_keeping_findings(client, db, planner, survey,
+                                                              department, objective) -> None:
+    measure = ops.add_measure(planner, objective, ops.MeasureData("Days to repair"))
+    finding = finding_for(db, planner, survey, department, objective)
+    action = ops.add_action(planner, finding, ops.ActionData(text=TEXTS, measure_id=measure.id))
+    db.commit()
+    sign_in(client, planner)
+    page = f"/staff/plans/{department.slug}"
+    assert form_post(client, page, what="rename", part="objective", id=str(objective.id),
+                     title="Repairs within 21 days").status_code == 302
+    assert db.get(Objective, objective.id).title == "Repairs within 21 days"
+    assert form_post(client, page, what="remove", part="goal",
+                     id=str(objective.goal_id)).status_code == 302
+    db.expire_all()
+    assert db.scalar(select(Goal)) is None and db.get(Objective, objective.id) is None
+    assert db.get(Finding, finding.id).objectives == []  # the finding stays, unlinked
+    kept = db.get(Action, action.id)
+    assert kept.measure_id is None and kept.text == TEXTS
+    removed = db.scalars(select(AuditEvent.detail).where(
+        AuditEvent.subject == f"goal:{objective.goal_id}")).all()
+    assert {"change": "removed"} in removed
