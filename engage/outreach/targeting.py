@@ -12,6 +12,7 @@ from engage.demographics.baselines import area_baseline
 from engage.demographics.models import Area
 from engage.extensions import db
 from engage.responses.models import Response, ResponseTag
+from engage.results.queries import NO_FILTERS, response_conditions
 from engage.results.representation import ALL, representation
 
 #: Census language groups by a contact's language code ("fil" speaks Tagalog).
@@ -41,7 +42,7 @@ def under_represented(survey_id: int, threshold: float) -> Targets:
     try:
         rows = representation(survey_id, "home_language").get(ALL, [])
         languages = {r.group for r in rows
-                     if r.group not in ("en", "other") and (r.index or 0) < threshold}
+                     if r.group != "other" and (r.index or 0) < threshold}
     except DomainError:
         unmeasured.append("home_language")
     areas = _under_represented_areas(survey_id, threshold)
@@ -57,8 +58,7 @@ def _under_represented_areas(survey_id: int, threshold: float) -> set[int] | Non
     counted = dict(db.session.execute(
         select(ResponseTag.value, func.count())
         .join(Response, Response.id == ResponseTag.response_id)
-        .where(Response.survey_id == survey_id, ResponseTag.dimension == "area",
-               Response.synthetic.is_(False))
+        .where(ResponseTag.dimension == "area", *response_conditions(survey_id, NO_FILTERS))
         .group_by(ResponseTag.value)).all())
     ids = dict(db.session.execute(select(Area.slug, Area.id)).all())
     people = sum(population.values())

@@ -16,7 +16,7 @@ from engage.outreach import campaigns as ops
 from engage.outreach.contacts import NOTES, REASONS, import_contacts
 from engage.outreach.forms import ContactImportForm, campaign_form, to_utc
 from engage.outreach.models import Campaign, CampaignStatus, Contact, ContactImport
-from engage.outreach.targeting import language_group
+from engage.outreach.targeting import language_group, under_represented
 from engage.responses.models import Respondent
 from engage.surveys.models import Survey
 
@@ -114,8 +114,13 @@ def edit(survey_id: int | None = None, campaign_id: int | None = None) -> str | 
 def campaign(campaign_id: int) -> str:
     campaign = db.get_or_404(Campaign, campaign_id)
     estimates = ops.estimate(campaign) if campaign.status == CampaignStatus.DRAFT else []
+    targets = None
+    if campaign.audience.get("under_represented"):
+        targets = under_represented(campaign.survey_id, campaign.threshold)
+    areas = {a.id: resolve(a.name, "en") for a in db.session.scalars(select(Area))}
     return render_template("outreach/campaign.html", campaign=campaign, estimates=estimates,
-                           counts=ops.status_counts(campaign.id), bodies=ops.bodies(campaign))
+                           counts=ops.status_counts(campaign.id), bodies=ops.bodies(campaign),
+                           targets=targets, area_names=areas)
 
 
 @bp.get("/campaigns/<int:campaign_id>/status.json")

@@ -11,13 +11,18 @@ from sqlalchemy import func, select
 
 from engage.channels.sms.models import Message
 from engage.core.errors import DomainError
+from engage.demographics.models import Area
 from engage.outreach import campaigns as ops
 from engage.outreach import outbox
+from engage.outreach.contacts import import_contacts
 from engage.outreach.models import Campaign, CampaignStatus
+from engage.outreach.targeting import under_represented
 from engage.responses.models import Respondent
 from engage.responses.operations import respondent_for_phone
 from tests.channels.sms.phone import Phone
 from tests.outreach.helpers import MESSAGES, campaign, load
+from tests.results.test_representation import surveyed  # noqa: F401 - a fixture
+from tests.results.test_results import answer
 
 ROWS = ("206-555-0201,es,,Casa Latina,2026-03-01,", "206-555-0202,vi,,Pho Partners,2026-03-01,",
         "206-555-0203,en,,Library,2026-03-01,", "206-555-0204,zh-Hant,,CISC,2026-03-01,")
@@ -237,3 +242,23 @@ def test_a_reply_to_one_resident_goes_before_bulk_texts(db, make_survey, fast) -
                               priority=outbox.REPLY, send_after=NOON)
     db.commit()
     assert outbox.claim_next(NOON).message_id == reply.id
+
+
+def test_only_groups_under_represented_so_far_are_invited(db, surveyed) -> None:
+    # area options: 1 north 2 south; home language: 1 English, 2 Spanish
+    for _ in range(10):
+        answer(surveyed, "sms", "en", {"race_ethnicity": "7", "area": "1", "home_language": "1"})
+    db.commit()
+    header = "phone,language,area,consent_source,consent_date\n"
+    import_contacts((header + "206-555-0501,en,north,Partner,2026-01-01\n"
+                     "206-555-0502,en,south,Partner,2026-01-01\n"
+                     "206-555-0503,es,north,Partner,2026-01-01\n").encode(), "x.csv")
+    db.commit()
+    targets = under_represented(surveyed.id, 0.8)
+    south = db.scalar(select(Area.id).where(Area.slug == "south"))
+    assert targets.area_ids == {south} and "es" in targets.language_groups
+    assert "en" not in targets.language_groups
+    made = campaign(db, surveyed, under_represented=True)
+    texted = {r for r, _lang in db.execute(ops.audience(made))}
+    expected = {respondent_for_phone(n).id for n in ("+12065550502", "+12065550503")}
+    assert texted == expected
