@@ -244,7 +244,7 @@ def test_a_reply_to_one_resident_goes_before_bulk_texts(db, make_survey, fast) -
     assert outbox.claim_next(NOON).message_id == reply.id
 
 
-def test_only_groups_under_represented_so_far_are_invited(db, surveyed) -> None:
+def test_only_groups_under_represented_so_far_are_invited(db, surveyed) -> None:  # noqa: F811
     # area options: 1 north 2 south; home language: 1 English, 2 Spanish
     for _ in range(10):
         answer(surveyed, "sms", "en", {"race_ethnicity": "7", "area": "1", "home_language": "1"})
