@@ -235,13 +235,17 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
 
 
 def next_wake(now: datetime) -> datetime | None:
-    """When something held or scheduled becomes due (None: nothing is waiting)."""
-    pending = db.session.scalar(select(func.min(Message.send_after))
-                                .where(Message.status == PENDING))
+    """When a text that is waiting (scheduled, backing off, or held by quiet hours) may
+    next go; None if none will without a change (nothing pending, or only texts of
+    paused or cancelled campaigns). Only future moments: what is due now is the pump's."""
+    sendable = or_(Message.campaign_id.is_(None), Campaign.status == CampaignStatus.RUNNING)
+    pending = db.session.scalar(
+        select(func.min(Message.send_after)).outerjoin(Campaign, Campaign.id == Message.campaign_id)
+        .where(Message.status == PENDING, Message.send_after > now, sendable))
     held = db.session.scalar(select(func.min(Campaign.held_until)).where(
         Campaign.status == CampaignStatus.RUNNING, Campaign.held_until > now))
     times = [t for t in (pending, held) if t is not None]
-    return max(min(times), now) if times else None
+    return min(times) if times else None
 
 
 def overdue(now: datetime, grace: timedelta = timedelta(seconds=30)) -> bool:

@@ -9,6 +9,7 @@ sweep recovers after crashes and re-nudges, so a lost task loses no text.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -87,8 +88,10 @@ def _recover_on_start() -> None:
 
     with _worker_app().app_context():
         outbox.sweep()
-        wake = outbox.next_wake(utcnow())
-        if wake is not None:
+        now = utcnow()
+        if outbox.overdue(now, grace=timedelta(0)):
+            pump_task()
+        elif (wake := outbox.next_wake(now)) is not None:
             pump_task.schedule(eta=wake)
 
 

@@ -262,3 +262,22 @@ def test_only_groups_under_represented_so_far_are_invited(db, surveyed) -> None:
     texted = {r for r, _lang in db.execute(ops.audience(made))}
     expected = {respondent_for_phone(n).id for n in ("+12065550502", "+12065550503")}
     assert texted == expected
+
+
+def test_workers_wake_only_for_texts_that_can_go(db, make_survey, fast) -> None:
+    """A paused campaign must not keep a worker spinning; quiet hours and back-off wake it
+    when they end."""
+    survey = make_survey()
+    load(db, *ROWS[:2])
+    made = campaign(db, survey)
+    ops.start_campaign(made)
+    db.commit()
+    assert outbox.next_wake(NOON) is None  # all due now: the pump's work, not a wake-up
+    ops.pause_campaign(made)
+    db.commit()
+    assert outbox.next_wake(NOON) is None and not outbox.overdue(NOON + timedelta(hours=1))
+    ops.resume_campaign(made)
+    night = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
+    assert outbox.claim_next(night) is None  # held by quiet hours
+    db.commit()
+    assert outbox.next_wake(night) == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
