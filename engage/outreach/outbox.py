@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
+from engage.channels.sms.conversation import expired
 from engage.channels.sms.models import Message, SmsConversation, Stage
 from engage.core.models import utcnow
 from engage.extensions import db
@@ -26,6 +27,7 @@ from engage.outreach.models import Campaign, CampaignStatus, Contact, SenderCloc
 from engage.outreach.schedule import backoff, pace, quiet_until
 from engage.responses.models import Respondent
 from engage.responses.phones import decrypt
+from engage.surveys.models import Survey
 
 PENDING, CLAIMED, SENDING, REVIEW, CANCELLED = "pending", "claimed", "sending", "review", "cancelled"
 MAX_ATTEMPTS = 8
@@ -190,8 +192,9 @@ def _await_reply(message: Message) -> None:
     if conv is None:
         conv = SmsConversation(respondent_id=message.respondent_id)
         db.session.add(conv)
-    elif conv.stage not in (Stage.DONE,) and conv.survey_id == message.survey_id:
-        return  # already answering this survey: keep their place
+    elif conv.stage not in (Stage.DONE, Stage.INVITED) and not expired(
+            conv, db.session.get(Survey, conv.survey_id)):
+        return  # in the middle of a survey (this one or another): keep their place
     conv.survey_id, conv.stage, conv.response_id = message.survey_id, Stage.INVITED, None
     conv.last_activity_at = utcnow()
 

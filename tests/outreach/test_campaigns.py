@@ -17,7 +17,7 @@ from engage.outreach import outbox
 from engage.outreach.contacts import import_contacts
 from engage.outreach.models import Campaign, CampaignStatus
 from engage.outreach.targeting import under_represented
-from engage.responses.models import Respondent
+from engage.responses.models import Respondent, Response
 from engage.responses.operations import respondent_for_phone
 from tests.channels.sms.phone import Phone
 from tests.outreach.helpers import MESSAGES, campaign, load
@@ -281,3 +281,19 @@ def test_workers_wake_only_for_texts_that_can_go(db, make_survey, fast) -> None:
     assert outbox.claim_next(night) is None  # held by quiet hours
     db.commit()
     assert outbox.next_wake(night) == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+
+
+def test_an_invitation_does_not_take_a_resident_out_of_another_survey(
+        client, db, make_survey, fake_twilio, fast) -> None:
+    survey = make_survey()
+    other = make_survey(slug="parks", title={"en": "Parks", "es": "Parques", "vi": "Công viên"})
+    load(db, "206-555-0201,en,,Library,2026-03-01,")
+    phone = Phone(client, "+12065550201")
+    assert "Own or rent?" in phone.text("PARKS")
+    assert "Rate repairs" in phone.text("2")  # answering the parks survey
+    ops.start_campaign(campaign(db, survey))
+    db.commit()
+    send_all(db)
+    assert len(fake_twilio.sent) == 1
+    assert "Transport" in phone.text("4")  # still in the parks survey
+    assert db.scalar(select(Response.survey_id).order_by(Response.id)) == other.id

@@ -108,7 +108,7 @@ def _respond(respondent: Respondent, body: str, simulated: bool = False) -> str 
         survey, keyword_locale = keyword_hit
         return _begin(respondent, conv, survey, keyword_locale, simulated)
     survey = db.session.get(Survey, conv.survey_id) if conv is not None else None
-    if conv is None or conv.stage == Stage.DONE or _expired(conv, survey):
+    if conv is None or conv.stage == Stage.DONE or expired(conv, survey):
         return compose.help_text(locale, open_keywords())
     conv.last_activity_at = utcnow()
     if survey is None or not survey.is_open():
@@ -162,7 +162,8 @@ def survey_for_keyword(body: str) -> tuple[Survey, str | None] | None:
     return None
 
 
-def _expired(conv: SmsConversation, survey: Survey | None) -> bool:
+def expired(conv: SmsConversation, survey: Survey | None) -> bool:
+    """Left longer than the survey's expiry: the next keyword offers continue or restart."""
     hours = survey.sms_expiry_hours if survey else 72
     return utcnow() - conv.last_activity_at > timedelta(hours=hours)
 
