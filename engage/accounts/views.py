@@ -10,7 +10,7 @@ from engage.accounts.forms import LoginForm, RoleForm, UserForm
 from engage.accounts.models import User
 from engage.audit import operations as audit
 from engage.audit.models import ROLE_CHANGE
-from engage.core.errors import DomainError
+from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve
 from engage.core.roles import ROLE_LABELS, Permission, require
 from engage.extensions import db, limiter
@@ -63,8 +63,7 @@ def users() -> str | Response:
             operations.create_user(form.email.data, form.password.data, form.role.data,
                                    form.name.data or "", form.department_id.data or None)
         except DomainError as err:
-            for message in err.messages:
-                flash(str(message), "error")
+            flash_errors(err)
         else:
             flash(_("Account created."), "success")
             return redirect(url_for(".users"))
@@ -94,6 +93,5 @@ def change_role(user_id: int) -> Response:
                                                           "department_id": user.department_id})
             flash(_("Role changed."), "success")
         except DomainError as err:
-            for message in err.messages:
-                flash(str(message), "error")
+            flash_errors(err)
     return redirect(url_for(".users"))

@@ -22,7 +22,7 @@ from engage.coding.queries import (
     survey_themes,
     theme_counts,
 )
-from engage.core.errors import DomainError
+from engage.core.errors import DomainError, flash_errors
 from engage.core.forms import Form
 from engage.core.i18n import _, resolve
 from engage.core.roles import Permission, require
@@ -47,10 +47,6 @@ class Item:
     ticked: frozenset[int]
     suggested: frozenset[int]
 
-
-def _flash_errors(err: DomainError) -> None:
-    for message in err.messages:
-        flash(str(message), "error")
 
 
 def _index(survey: Survey, form: Form) -> str:
@@ -86,7 +82,7 @@ def create(survey_id: int) -> str | Response:
             operations.create_theme(survey, form["slug"].data, per_locale(form, "name", survey.locales),
                                     per_locale(form, "keywords", survey.locales))
         except DomainError as err:
-            _flash_errors(err)
+            flash_errors(err)
         else:
             flash(_("Theme added."), "success")
             return redirect(url_for(".index", survey_id=survey.id))
@@ -110,7 +106,7 @@ def keywords(survey_id: int, theme_id: int) -> str | Response:
             operations.update_keywords(theme, per_locale(form, "keywords", survey.locales))
         except DomainError as err:
             db.session.rollback()
-            _flash_errors(err)
+            flash_errors(err)
         else:
             flash(_("Keywords saved."), "success")
             return redirect(url_for(".index", survey_id=survey.id))
@@ -137,7 +133,7 @@ def code(survey_id: int) -> str | Response:
                                     coded_by=current_user.id)
         except DomainError as err:
             db.session.rollback()
-            _flash_errors(err)
+            flash_errors(err)
         else:
             flash(ngettext("Coding saved for %(num)d answer.", "Coding saved for %(num)d answers.", len(ids)),
                   "success")

@@ -14,3 +14,11 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return " ".join(str(m) for m in self.messages)
+
+
+def flash_errors(err: DomainError) -> None:
+    """Each refusal as its own error message on the next page."""
+    from flask import flash
+
+    for message in err.messages:
+        flash(str(message), "error")

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from engage.core.errors import DomainError
+from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, language_name, resolve
 from engage.core.roles import Permission, require
 from engage.demographics.models import Area
@@ -23,11 +23,6 @@ from engage.surveys.models import Survey
 bp = Blueprint("outreach", __name__, url_prefix="/staff/outreach")
 
 
-def _flash(err: DomainError) -> None:
-    for message in err.messages:
-        flash(str(message), "error")
-
-
 @bp.route("/contacts", methods=["GET", "POST"])
 @require(Permission.RUN_OUTREACH)
 def contacts() -> str | Response:
@@ -38,7 +33,7 @@ def contacts() -> str | Response:
             record = import_contacts(form.file.data.stream, form.file.data.filename or "contacts.csv",
                                      user_id=current_user.id)
         except DomainError as err:
-            _flash(err)
+            flash_errors(err)
         else:
             return redirect(url_for(".contact_import", import_id=record.id))
     counts = db.session.execute(
@@ -103,7 +98,7 @@ def edit(survey_id: int | None = None, campaign_id: int | None = None) -> str | 
         try:
             campaign = ops.save_campaign(survey, data, campaign, user_id=current_user.id)
         except DomainError as err:
-            _flash(err)
+            flash_errors(err)
         else:
             return redirect(url_for(".campaign", campaign_id=campaign.id))
     return render_template("outreach/edit.html", form=form, survey=survey, campaign=campaign)
@@ -149,7 +144,7 @@ def act(campaign_id: int, action: str) -> Response:
     try:
         ACTIONS[action](campaign)
     except DomainError as err:
-        _flash(err)
+        flash_errors(err)
     else:
         flash(_("Done."), "success")
     return redirect(url_for(".campaign", campaign_id=campaign.id))

@@ -12,10 +12,9 @@ from engage.demographics.standard import dimension_label
 from engage.extensions import db
 from engage.plans.forms import STATUS_LABELS
 from engage.plans.models import Action, ActionStatus, Finding
-from engage.results.charts import choice_chart
 from engage.results.filters import BREAKDOWNS, RACE_ALONE, Filters
-from engage.results.summary import as_json, group_labels, summarize, summarize_question
-from engage.results.views import breakdown_label
+from engage.results.summary import as_json, summarize
+from engage.results.views import breakdown_label, chart_response
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_by_slug, survey_spec
 
@@ -78,17 +77,8 @@ def chart(slug: str, key: str) -> Response:
     survey = _published(slug)
     locale = _locale(survey)
     use_locale(locale)
-    spec = survey_spec(survey)
-    question = next((q for q in spec.questions if q.key == key), None)
-    if question is None or question.type not in ("single_choice", "multiple_choice", "yes_no",
-                                                 "rating"):
-        abort(404)
-    by = _breakdown(survey)
-    summary = summarize_question(survey.id, spec, question, by, group_labels(spec, by, locale),
-                                 locale, public=True, filters=PUBLIC_FILTERS)
-    response = Response(choice_chart(summary), mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return response
+    return chart_response(survey, survey_spec(survey), key, _breakdown(survey), locale,
+                          public=True, filters=PUBLIC_FILTERS)
 
 
 @bp.get("/<slug>.json")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.audit.models import AuditEvent
-from engage.core.errors import DomainError
+from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve
 from engage.core.models import utcnow
 from engage.core.named import named_entity_page
@@ -36,8 +36,7 @@ bp = Blueprint("plans", __name__, url_prefix="/staff")
 def _flash(err: DomainError) -> None:
     if isinstance(err, ops.NotAllowed):
         abort(403)
-    for message in err.messages:
-        flash(str(message), "error")
+    flash_errors(err)
 
 
 @bp.route("/departments/", methods=["GET", "POST"])

@@ -109,11 +109,17 @@ def staff_representation(survey_id: int) -> str:
 def staff_chart(survey_id: int, key: str) -> Response:
     """A question's chart as an image of its own (so the page's strict CSP stays)."""
     survey, spec, by, filters, locale = _read(survey_id)
+    return chart_response(survey, spec, key, by, locale, public=False, filters=filters)
+
+
+def chart_response(survey: Survey, spec: SurveySpec, key: str, by: str | None, locale: str, *,
+                   public: bool, filters: Filters) -> Response:
+    """One choice question's chart as an SVG response (staff pages and the public report)."""
     question = next((q for q in spec.questions if q.key == key), None)
     if question is None or question.type not in ("single_choice", "multiple_choice", "yes_no"):
         abort(404)
     summary = summarize_question(survey.id, spec, question, by, group_labels(spec, by, locale),
-                                 locale, public=False, filters=filters)
+                                 locale, public=public, filters=filters)
     response = Response(choice_chart(summary), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response

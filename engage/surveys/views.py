@@ -11,7 +11,7 @@ from engage.audit.models import SURVEY_PUBLISH
 from engage.channels.sms.compose import question_text
 from engage.channels.sms.encoding import SmsCost, sms_cost
 from engage.channels.web.forms import answer_form
-from engage.core.errors import DomainError
+from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve, use_locale
 from engage.core.roles import Permission, require
 from engage.demographics.models import Area
@@ -42,10 +42,6 @@ bp = Blueprint("surveys", __name__, url_prefix="/staff/surveys")
 SURVEY_TEXTS = ("title", "intro", "thanks", "keyword")
 KEEP = "__keep__"
 
-
-def _flash_errors(err: DomainError) -> None:
-    for message in err.messages:
-        flash(str(message), "error")
 
 
 def _survey_form(survey: Survey | None) -> SurveyForm:
@@ -98,7 +94,7 @@ def new() -> str | Response:
         try:
             survey = operations.create_survey(_survey_data(form, None))
         except DomainError as err:
-            _flash_errors(err)
+            flash_errors(err)
         else:
             flash(_("Survey created. Now add its texts in every language and its questions."),
                   "success")
@@ -116,7 +112,7 @@ def edit(survey_id: int) -> str | Response:
             operations.update_survey(survey, _survey_data(form, survey))
         except DomainError as err:
             db.session.rollback()
-            _flash_errors(err)
+            flash_errors(err)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for(".overview", survey_id=survey.id))
@@ -252,7 +248,7 @@ def question(survey_id: int, question_id: int | None = None) -> str | Response:
                 operations.update_question(q, data)
         except DomainError as err:
             db.session.rollback()
-            _flash_errors(err)
+            flash_errors(err)
             return render_template("surveys/question.html", form=form, survey=survey,
                                    question=q), 422
         flash(_("Question saved."), "success")
@@ -271,7 +267,7 @@ def _question_action(survey_id: int, question_id: int, action: str) -> Response:
             operations.move_question(q, -1 if action == "up" else 1)
     except DomainError as err:
         db.session.rollback()
-        _flash_errors(err)
+        flash_errors(err)
     return redirect(url_for(".overview", survey_id=survey_id))
 
 
@@ -289,7 +285,7 @@ def demographics(survey_id: int) -> Response:
         added = add_standard_questions(survey, request.form.getlist("dimension"))
     except DomainError as err:
         db.session.rollback()
-        _flash_errors(err)
+        flash_errors(err)
     else:
         flash(_("Added %(n)s demographic questions.", n=len(added)), "success")
     return redirect(url_for(".overview", survey_id=survey_id))
@@ -311,7 +307,7 @@ def change_status(survey_id: int, action: str) -> Response:
     except DomainError as err:
         db.session.rollback()
         flash(_("Not published yet:"), "error")
-        _flash_errors(err)
+        flash_errors(err)
     return redirect(url_for(".overview", survey_id=survey_id))
 
 
@@ -324,7 +320,7 @@ def duplicate(survey_id: int) -> Response:
         copy = operations.duplicate_survey(survey, slug)
     except DomainError as err:
         db.session.rollback()
-        _flash_errors(err)
+        flash_errors(err)
         return redirect(url_for(".overview", survey_id=survey_id))
     flash(_("A new draft was made from this survey."), "success")
     return redirect(url_for(".overview", survey_id=copy.id))

@@ -18,7 +18,7 @@ from engage.channels.voice.operations import MAX_AUDIO_BYTES
 from engage.channels.voice.script import PROMPTS, prompt_keys
 from engage.channels.voice.views import answer
 from engage.channels.voice.voices import DEFAULT_VOICES, voice_for
-from engage.core.errors import DomainError
+from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve
 from engage.core.roles import Permission, require
 from engage.extensions import db
@@ -41,8 +41,7 @@ def settings(survey_id: int) -> str | Response:
         try:
             operations.set_voices(survey, chosen)
         except DomainError as err:
-            for message in err.messages:
-                flash(str(message), "error")
+            flash_errors(err)
         else:
             flash(_("Voices saved."), "success")
             return redirect(url_for(".settings", survey_id=survey.id))
@@ -68,8 +67,7 @@ def upload(survey_id: int) -> Response:
                                   request.form.get("key", ""),
                                   upload.read(MAX_AUDIO_BYTES + 1) if upload else b"")
     except DomainError as err:
-        for message in err.messages:
-            flash(str(message), "error")
+        flash_errors(err)
     else:
         flash(_("Recording saved."), "success")
     return redirect(url_for(".settings", survey_id=survey.id))
