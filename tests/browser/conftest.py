@@ -59,3 +59,14 @@ def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> 
          "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"] if v["impact"] in impacts
     ]
+
+
+def staff_page(server, page_factory, email: str, password: str):  # type: ignore[no-untyped-def]
+    """A desktop-sized page signed in as ``email``, on the staff dashboard."""
+    page = page_factory(width=1280, height=900)
+    page.goto(f"{server.url}/staff/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("button.primary").click()
+    page.wait_for_url(f"{server.url}/staff/")
+    return page

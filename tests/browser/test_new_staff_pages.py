@@ -10,7 +10,7 @@ from engage.extensions import db
 from engage.outreach.models import Campaign
 from engage.plans.models import Action, Finding
 from engage.surveys.models import Survey
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, staff_page
 
 
 def _ids() -> dict[str, int]:
@@ -23,12 +23,7 @@ def _ids() -> dict[str, int]:
 def test_phone_outreach_and_plan_pages_are_accessible(live_server, page_factory) -> None:
     live_server.run(lambda: load_demo(60))
     ids = live_server.run(_ids)
-    page = page_factory(width=1280, height=900)
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("input[name=email]", "admin@example.org")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("button.primary").click()
-    page.wait_for_url(f"{live_server.url}/staff/")
+    page = staff_page(live_server, page_factory, "admin@example.org", DEMO_PASSWORD)
     violations = {}
 
     page.goto(f"{live_server.url}/staff/voice/simulator")

@@ -4,18 +4,13 @@ action in every language, publishes the report; a resident reads it in Spanish."
 from __future__ import annotations
 
 from engage.demo import DEMO_PASSWORD, load_demo
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, staff_page
 
 
 def test_planner_closes_the_loop_and_residents_read_it_in_spanish(live_server,
                                                                  page_factory) -> None:
     live_server.run(lambda: load_demo(120))
-    page = page_factory(width=1280, height=900)
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("input[name=email]", "planner@example.org")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("button.primary").click()
-    page.wait_for_url(f"{live_server.url}/staff/")
+    page = staff_page(live_server, page_factory, "planner@example.org", DEMO_PASSWORD)
     page.get_by_role("link", name="Your neighborhood, your say").click()
     page.get_by_role("link", name="Results", exact=True).click()
     page.select_option("select#by", "locale")

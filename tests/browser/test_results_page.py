@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engage.accounts.operations import create_user, user_by_email
 from engage.demo import load_demo
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, staff_page
 from tests.factories import PASSWORD
 
 
@@ -16,12 +16,7 @@ def test_planner_reads_results_and_who_is_missing(live_server, page_factory) -> 
             create_user("reader@city.test", PASSWORD, "viewer")
 
     live_server.run(setup)
-    page = page_factory(width=1280, height=900)
-    page.goto(f"{live_server.url}/staff/login")
-    page.fill("input[name=email]", "reader@city.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("button.primary").click()
-    page.wait_for_url(f"{live_server.url}/staff/")
+    page = staff_page(live_server, page_factory, "reader@city.test", PASSWORD)
     page.get_by_role("link", name="Your neighborhood, your say").click()
     page.get_by_role("link", name="Results", exact=True).click()
     page.select_option("select#by", "race_alone")

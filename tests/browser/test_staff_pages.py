@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engage.accounts.operations import create_user, user_by_email
 from engage.surveys.xlsform import XLSX_MIMETYPE
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, staff_page
 from tests.factories import PASSWORD
 from tests.surveys.test_xlsform import form
 
@@ -13,12 +13,7 @@ from tests.surveys.test_xlsform import form
 def sign_in(server, page_factory):  # type: ignore[no-untyped-def]
     server.run(lambda: user_by_email("builder@city.test")
                or create_user("builder@city.test", PASSWORD, "staff"))
-    page = page_factory(width=1280, height=900)
-    page.goto(f"{server.url}/staff/login")
-    page.fill("input[name=email]", "builder@city.test")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("button.primary").click()
-    page.wait_for_url(f"{server.url}/staff/")
+    page = staff_page(server, page_factory, "builder@city.test", PASSWORD)
     return page
 
 
