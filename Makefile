@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 LOCALES := es vi tl zh_Hans ar en
 
-.PHONY: run test test-pg lint translations bench screenshots
+.PHONY: run test test-pg test-at lint translations bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ test: $(VENV)/.dev-deps
 
 test-pg:
 	ENGAGE_TEST_DATABASE_URL=postgresql://127.0.0.1/test $(MAKE) test
+
+## test-at: the clock-sensitive tests with the whole process's clock moved to AT (UTC)
+## by Debian's faketime, e.g. make test-at AT="2027-12-04 11:30:00". Only the wall clock
+## moves: a faked monotonic clock makes timed waits (threading.Timer) never end.
+CLOCK_TESTS ?= tests/outreach tests/plans tests/channels tests/core
+test-at: $(VENV)/.dev-deps
+	@test -n "$(AT)" || { echo 'say when: make test-at AT="2027-12-04 11:30:00"'; exit 2; }
+	PYTHONPATH=tests/faketime TZ=UTC faketime -m --exclude-monotonic "$(AT)" $(BIN)/python -m pytest $(CLOCK_TESTS)
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from engage.accounts.models import User
 from engage.accounts.operations import create_user
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 from engage.demographics.baseline_models import CensusImport
 from engage.demographics.baselines import import_baseline, map_geography
 from engage.demographics.models import Area

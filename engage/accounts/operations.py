@@ -7,9 +7,9 @@ import re
 from sqlalchemy import func, select
 
 from engage.accounts.models import User
+from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l
-from engage.core.models import utcnow
 from engage.core.roles import Role
 from engage.extensions import db
 

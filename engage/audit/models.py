@@ -10,8 +10,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.accounts.models import User
+from engage.core.clock import utcnow
 from engage.core.i18n import _l
-from engage.core.models import JSONType, UTCDateTime, utcnow
+from engage.core.models import JSONType, UTCDateTime
 from engage.extensions import db
 
 EXPORT_RESPONSES = "export.responses"

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engage.core.models import JSONType, UTCDateTime, utcnow
+from engage.core.clock import utcnow
+from engage.core.models import JSONType, UTCDateTime
 from engage.extensions import db
 
 

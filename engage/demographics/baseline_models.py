@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.core.models import TimestampMixin, UTCDateTime, utcnow
+from engage.core.clock import utcnow
+from engage.core.models import TimestampMixin, UTCDateTime
 from engage.demographics.models import Area
 from engage.extensions import db
 

@@ -17,9 +17,9 @@ from sqlalchemy.sql import Select
 
 from engage.channels.sms.encoding import SmsCost, sms_cost
 from engage.channels.sms.models import Message
+from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _, _l, language_name
-from engage.core.models import utcnow
 from engage.extensions import db
 from engage.outreach import outbox
 from engage.outreach.models import Campaign, CampaignKind, CampaignStatus, Contact

@@ -13,9 +13,9 @@ from typing import IO
 
 from sqlalchemy import select
 
+from engage.core.clock import city_today
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, is_valid_code, normalise_code
-from engage.core.models import utcnow
 from engage.demographics.baseline_models import GeographyArea
 from engage.demographics.baselines import geo_id_from_code
 from engage.demographics.models import Area
@@ -140,7 +140,7 @@ def _parse_row(line: int, cells: list[str], col: dict[str, int],
         parsed.problems.append((line, "consent"))
         return
     consent_date = parse_date(cell("consent_date"))
-    if consent_date is None or consent_date > utcnow().date():
+    if consent_date is None or consent_date > city_today():
         parsed.problems.append((line, "consent_date"))
         return
     if e164 in seen:

@@ -10,7 +10,8 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.core.models import JSONType, TimestampMixin, UTCDateTime, utcnow
+from engage.core.clock import utcnow
+from engage.core.models import JSONType, TimestampMixin, UTCDateTime
 from engage.extensions import db
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select, update
 
 from engage.channels.sms.conversation import expired
 from engage.channels.sms.models import Message, SmsConversation, Stage
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 from engage.extensions import db
 from engage.outreach import gateway
 from engage.outreach.models import Campaign, CampaignStatus, Contact, SenderClock

@@ -52,7 +52,7 @@ def _worker_app() -> Flask:
 def pump_task() -> int:
     """Send what is due for a while, then hand over to a fresh task: at once if there
     was work, or at the moment held texts become due."""
-    from engage.core.models import utcnow
+    from engage.core.clock import utcnow
     from engage.outreach import outbox
 
     with _worker_app().app_context():
@@ -70,7 +70,7 @@ def pump_task() -> int:
 def sweep_task() -> dict[str, int]:
     """Every minute: recover after crashes, finish campaigns, and nudge if due texts
     are waiting with nobody on them."""
-    from engage.core.models import utcnow
+    from engage.core.clock import utcnow
     from engage.outreach import outbox
 
     with _worker_app().app_context():
@@ -83,7 +83,7 @@ def sweep_task() -> dict[str, int]:
 @huey.on_startup()
 def _recover_on_start() -> None:
     """A worker starting (perhaps after a crash) recovers and starts sending."""
-    from engage.core.models import utcnow
+    from engage.core.clock import utcnow
     from engage.outreach import outbox
 
     with _worker_app().app_context():

@@ -9,7 +9,8 @@ from enum import StrEnum
 from sqlalchemy import Column, Date, Float, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.core.models import JSONType, TimestampMixin, UTCDateTime, utcnow
+from engage.core.clock import utcnow
+from engage.core.models import JSONType, TimestampMixin, UTCDateTime
 from engage.extensions import db
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from engage.accounts.models import User
 from engage.audit import operations as audit
 from engage.audit.models import PLAN_CHANGE, REPORT_PUBLISH
+from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, language_name
-from engage.core.models import utcnow
 from engage.core.roles import Role
 from engage.extensions import db
 from engage.plans import notify

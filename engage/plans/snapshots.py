@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
 
+from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l
-from engage.core.models import utcnow
 from engage.results.forms import read_filters
 from engage.results.summary import as_json, group_labels, summarize_question, threshold
 from engage.surveys.models import Survey

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.audit.models import AuditEvent
+from engage.core.clock import utcnow
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve
-from engage.core.models import utcnow
 from engage.core.named import named_entity_page
 from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS, dimension_label

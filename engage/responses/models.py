@@ -6,7 +6,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.core.models import JSONType, UTCDateTime, utcnow
+from engage.core.clock import utcnow
+from engage.core.models import JSONType, UTCDateTime
 from engage.extensions import db
 
 

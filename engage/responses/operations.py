@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 from engage.engine import Outcome, QuestionSpec, State, SurveySpec, question_type
 from engage.engine.spec import Value
 from engage.extensions import db

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from engage.audit.models import EXPORT_RESPONSES
 from engage.audit.operations import record
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 from engage.core.roles import Permission, require
 from engage.extensions import db
 from engage.results import exports

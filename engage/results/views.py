@@ -12,9 +12,9 @@ from flask_babel import get_locale
 
 from engage.audit import operations as audit
 from engage.audit.models import RESULTS_PUBLISH
+from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _, language_name, resolve
-from engage.core.models import utcnow
 from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS, dimension_label
 from engage.engine.spec import SurveySpec

@@ -7,7 +7,8 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.core.models import JSONType, TimestampMixin, UTCDateTime, utcnow
+from engage.core.clock import utcnow
+from engage.core.models import JSONType, TimestampMixin, UTCDateTime
 from engage.demographics.models import Area
 from engage.extensions import db
 from engage.plans.models import Department

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, is_valid_code, language_name, normalise_code
-from engage.core.models import utcnow
 from engage.demographics.models import Area
 from engage.engine import TYPES, Condition
 from engage.engine.spec import OPS

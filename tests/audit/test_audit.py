@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 
 
 def test_record_outside_a_request_has_no_user(app, db) -> None:  # type: ignore[no-untyped-def]

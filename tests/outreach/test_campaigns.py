@@ -39,6 +39,13 @@ def fast(app):  # type: ignore[no-untyped-def]
 NOON = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # 12:00 in Seattle
 
 
+@pytest.fixture(autouse=True)
+def at_noon(time_machine):  # type: ignore[no-untyped-def]
+    """Every campaign here starts, and its texts are sent, at noon in the city, the
+    clock standing still: the operations read it, the pump is handed the same instant."""
+    time_machine.move_to(NOON, tick=False)
+
+
 def send_all(db, now=NOON):  # type: ignore[no-untyped-def]
     handled = outbox.pump(5, now=lambda: now, sleep=lambda s: None)
     db.commit()
@@ -138,6 +145,26 @@ def test_quiet_hours_hold_texts_until_morning(db, make_survey, fake_twilio, fast
     assert db.get(Campaign, made.id).held_until == morning
     assert send_all(db, morning - timedelta(minutes=1)) == 0
     assert send_all(db, morning) == 2
+
+
+@pytest.mark.parametrize(("started", "morning"), [
+    # 01:30 on the night clocks go back (PDT -> PST): morning is 08:00 PST
+    (datetime(2026, 11, 1, 8, 30, tzinfo=UTC), datetime(2026, 11, 1, 16, 0, tzinfo=UTC)),
+    # 01:30 on the night clocks go forward (PST -> PDT): morning is 08:00 PDT
+    (datetime(2027, 3, 14, 9, 30, tzinfo=UTC), datetime(2027, 3, 14, 15, 0, tzinfo=UTC)),
+])
+def test_quiet_hours_end_at_eight_local_across_daylight_saving(
+        db, make_survey, fake_twilio, fast, time_machine, started, morning) -> None:
+    time_machine.move_to(started, tick=False)
+    survey = make_survey()
+    load(db, *ROWS[:1])
+    made = campaign(db, survey)
+    ops.start_campaign(made)
+    db.commit()
+    assert send_all(db, started) == 0
+    assert db.get(Campaign, made.id).held_until == morning
+    assert send_all(db, morning - timedelta(minutes=1)) == 0
+    assert send_all(db, morning) == 1
 
 
 def test_the_sender_is_paced(app, db, make_survey, fake_twilio) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,18 @@ from engage.responses.operations import respondent_for_phone, set_opted_out
 from engage.responses.phones import decrypt
 from tests.conftest import csrf_token
 from tests.outreach.helpers import contacts_csv, load
+
+
+@pytest.fixture(autouse=True)
+def in_june_2026(time_machine):  # type: ignore[no-untyped-def]
+    """The consent dates below are in the past: say when "now" is."""
+    time_machine.move_to(datetime(2026, 6, 1, 19, 0, tzinfo=UTC), tick=True)
+
+
+def test_a_consent_date_after_today_in_the_city_is_refused(db, time_machine) -> None:
+    time_machine.move_to(datetime(2026, 12, 4, 1, 30, tzinfo=UTC))  # 17:30 on 3 December in Seattle
+    record = load(db, "206-555-0121,es,,Casa Latina,2026-12-03,", "206-555-0122,es,,Casa Latina,2026-12-04,")
+    assert record.loaded == 1 and record.problems == [[3, "consent_date"]]
 
 
 def test_good_rows_load_and_bad_rows_are_reported(db) -> None:

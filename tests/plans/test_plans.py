@@ -4,13 +4,13 @@ department, frozen figures, history, the public report and close-the-loop texts.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from engage.audit.models import AuditEvent
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 from engage.outreach import outbox
 from engage.plans import metrics
 from engage.plans import operations as ops
@@ -22,6 +22,7 @@ from tests.conftest import csrf_token, form_post
 from tests.factories import PASSWORD, QUESTIONS, survey_data
 from tests.results.test_results import answer
 
+NOON = datetime(2026, 7, 15, 19, 0, tzinfo=UTC)  # 12:00 in Seattle (PDT)
 TEXTS = {"en": "Fix repairs faster", "es": "Reparar más rápido", "vi": "Sửa chữa nhanh hơn"}
 
 
@@ -176,7 +177,9 @@ def _follower(db, survey, number: str, locale: str):  # type: ignore[no-untyped-
 
 
 def test_residents_who_asked_hear_back_once_in_their_language(
-        app, client, db, planner, survey, department, objective, fake_twilio) -> None:
+        app, client, db, planner, survey, department, objective, fake_twilio,
+        time_machine) -> None:
+    time_machine.move_to(NOON, tick=False)  # texts go at once: not in quiet hours
     app.config["SMS_SENDER_PER_SECOND"] = 0
     _follower(db, survey, "+12065550401", "es")
     _follower(db, survey, "+12065550402", "vi")
@@ -187,8 +190,7 @@ def test_residents_who_asked_hear_back_once_in_their_language(
     action = ops.add_action(planner, finding, ops.ActionData(text=TEXTS))
     assert ops.publish_report(planner, survey) == 2
     db.commit()
-    noon = utcnow().replace(hour=20, minute=0) + timedelta(days=1)  # noon in Seattle
-    outbox.pump(5, now=lambda: noon, sleep=lambda s: None)
+    outbox.pump(5, now=lambda: NOON, sleep=lambda s: None)
     db.commit()
     sent = {m["To"]: m["Body"] for m in fake_twilio.sent}
     assert set(sent) == {"+12065550401", "+12065550402"}
@@ -199,7 +201,7 @@ def test_residents_who_asked_hear_back_once_in_their_language(
     ops.update_action(planner, action, ops.ActionData(text=TEXTS, status="in_progress",
                                                       owner="Someone"))
     db.commit()
-    outbox.pump(5, now=lambda: noon, sleep=lambda s: None)
+    outbox.pump(5, now=lambda: NOON, sleep=lambda s: None)
     db.commit()
     updates = [m for m in fake_twilio.sent[2:]]
     assert len(updates) == 2

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 from engage.extensions import db as _db
 from engage.responses import operations as responses
 from engage.responses.models import Respondent, Response

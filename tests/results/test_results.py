@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 from engage.demographics.operations import add_standard_questions
 from engage.engine import Action, Input, Policy, start, step
 from engage.responses import operations as responses

@@ -41,7 +41,7 @@ def test_no_baseline_no_weights(db, make_survey) -> None:
 
 
 def test_weighted_api_and_page(client, db, login, surveyed) -> None:  # noqa: F811
-    from engage.core.models import utcnow
+    from engage.core.clock import utcnow
 
     for race in ("7", "7", "2"):
         answer(surveyed, "sms", "en", {"race_ethnicity": race, "area": "1"})

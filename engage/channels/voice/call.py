@@ -21,8 +21,8 @@ from engage.channels.voice.keys import read_keys, read_speech, typed
 from engage.channels.voice.models import CallStage, VoiceCall, VoiceRecording
 from engage.channels.voice.script import Utterance
 from engage.channels.voice.voices import voice_for
+from engage.core.clock import utcnow
 from engage.core.i18n import resolve
-from engage.core.models import utcnow
 from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, SurveySpec, start, step
 from engage.extensions import db
 from engage.responses import operations as responses

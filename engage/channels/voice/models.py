@@ -8,7 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engage.core.models import UTCDateTime, utcnow
+from engage.core.clock import utcnow
+from engage.core.models import UTCDateTime
 from engage.extensions import db
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from engage.channels.voice.models import VoicePrompt
 from engage.channels.voice.script import prompt_keys
 from engage.channels.voice.voices import speaks_ui_language, voice_for
+from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, language_name
-from engage.core.models import utcnow
 from engage.extensions import db
 from engage.surveys.models import Channel, Survey
 from engage.surveys.queries import survey_spec

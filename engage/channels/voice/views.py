@@ -10,7 +10,7 @@ from engage.channels.twilio_auth import require_twilio_signature
 from engage.channels.voice.call import CallEvent, DuplicateCall, handle_call
 from engage.channels.voice.models import VoiceCall, VoicePrompt
 from engage.channels.voice.twiml import render
-from engage.core.models import utcnow
+from engage.core.clock import utcnow
 from engage.extensions import csrf, db
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")

@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response as WsgiResponse
 
 from engage.channels.problems import explain
 from engage.channels.web.forms import AnswerForm, ConsentForm, PlainForm, answer_form
+from engage.core.clock import utcnow
 from engage.core.i18n import _, browser_locales, negotiate, resolve, use_locale
-from engage.core.models import utcnow
 from engage.engine import Action, Input, State, start, step
 from engage.engine.conversation import Outcome, progress
 from engage.engine.spec import QuestionSpec, SurveySpec

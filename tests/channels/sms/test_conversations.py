@@ -95,20 +95,17 @@ def test_stop_wins_and_is_confirmed_once(client, db, make_survey) -> None:
     assert "Own or rent?" in phone.text("1")
 
 
-def test_expired_conversation_offers_to_continue_or_start_over(client, db, make_survey) -> None:
-    from datetime import timedelta
+def test_expired_conversation_offers_to_continue_or_start_over(client, db, make_survey,
+                                                              time_machine) -> None:
+    from datetime import UTC, datetime, timedelta
 
-    from engage.channels.sms.models import SmsConversation
-    from engage.core.models import utcnow
-
+    time_machine.move_to(datetime(2026, 3, 2, 18, 0, tzinfo=UTC), tick=True)
     make_survey()
     phone = Phone(client)
     phone.text("housing")
     phone.text("1")
     phone.text("2")  # rent
-    conv = db.scalar(select(SmsConversation))
-    conv.last_activity_at = utcnow() - timedelta(days=4)
-    db.commit()
+    time_machine.shift(timedelta(days=4))  # past the three days a conversation lasts
     assert "HOUSING" in phone.text("4"), "a stale answer gets the help text"
     offer = phone.text("Housing")
     assert "1 Continue" in offer and "2 Start again" in offer

@@ -82,7 +82,7 @@ def test_unavailable_surveys_get_a_translated_page(client, make_survey) -> None:
 def test_closed_and_upcoming_surveys_explain_themselves(client, db, make_survey) -> None:
     from datetime import timedelta
 
-    from engage.core.models import utcnow
+    from engage.core.clock import utcnow
     from engage.surveys import operations
 
     closed = make_survey("closed")
