@@ -87,6 +87,15 @@ def with_group(query: Select, by: str | None) -> tuple[Select, ColumnElement[str
     return query, func.coalesce(tags.c.value, literal(NO_ANSWER))
 
 
+def scope_respondents(by: str | None) -> ColumnElement[int]:
+    """Respondents counted over a page's scope (engage.results.scope) joined to answers.
+    One answer per response and question, one row per value chosen, one scope row per
+    response and group: within a group plain counts are respondents, without DISTINCT's
+    sort. Counted with no breakdown over a scope that has one (a resident in two groups
+    has two rows), each response once."""
+    return func.count() if by is not None else func.count(func.distinct(Answer.response_id))
+
+
 def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
                     filters: Filters = NO_FILTERS, scope: Table | None = None) -> QuestionCounts:
     """Counts for one question, broken down ``by`` a dimension (or channel, language).
@@ -97,9 +106,7 @@ def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
         query = base.join(scope, scope.c.rid == Answer.response_id)
         group: ColumnElement[str] = scope.c.g if by is not None else literal(ALL)
         where = Answer.question_id == question.id
-        # one answer per response and question, one row per value chosen, one scope row
-        # per response: plain counts are respondents, without DISTINCT's sort
-        respondents = func.count()
+        respondents = scope_respondents(by)
     else:
         query, group = with_group(base.join(Response, Response.id == Answer.response_id), by)
         where = and_(Answer.question_id == question.id, *response_conditions(survey_id, filters))
@@ -118,7 +125,7 @@ def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
             result.counts[g][value] = n
     elif storage == "number":
         rows = db.session.execute(
-            query.add_columns(group.label("g"), Answer.number, func.count())
+            query.add_columns(group.label("g"), Answer.number, respondents)
             .where(where, Answer.number.is_not(None)).group_by(group, Answer.number))
         for g, number, n in rows:
             result.numbers[g][number] = n

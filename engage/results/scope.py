@@ -24,11 +24,12 @@ from engage.results.queries import response_conditions, with_group
 def scoped_responses(survey_id: int, by: str | None, filters: Filters,
                      cells: bool = False) -> Iterator[Table]:
     """Columns ``rid``, ``g`` (the group ``by`` names) and, with ``cells``, ``race``,
-    ``age`` and ``area`` (see engage.results.weighting)."""
+    ``age`` and ``area`` (see engage.results.weighting). One row per response and group:
+    a resident who chose two races (or genders, or difficulties) is in two groups."""
     from engage.results.weighting import cell_columns
 
     table = Table(f"tmp_scope_{secrets.token_hex(6)}", MetaData(),
-                  Column("rid", Integer, primary_key=True), Column("g", String(64)),
+                  Column("rid", Integer, primary_key=True), Column("g", String(64), primary_key=True),
                   Column("race", Text), Column("age", String(64)), Column("area", String(64)),
                   prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
     connection = db.session.connection()

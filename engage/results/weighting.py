@@ -20,7 +20,7 @@ from engage.engine import QuestionSpec, question_type
 from engage.extensions import db
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
 from engage.results.filters import Filters
-from engage.results.queries import NO_FILTERS, resolved, response_conditions, with_group
+from engage.results.queries import NO_FILTERS, resolved, response_conditions, scope_respondents, with_group
 from engage.results.stats import Cell, RakeResult, design_effect, kish_effective_n, rake
 
 ALL = "all"
@@ -134,7 +134,7 @@ def weighted_question_counts(survey_id: int, question: QuestionSpec, by: str | N
         columns = [scope.c.race, scope.c.age, scope.c.area]
         group = scope.c.g if by is not None else literal(ALL)
         where = [Answer.question_id == question.id]
-        respondents = func.count()  # unique rows per response here (see question_counts)
+        respondents = scope_respondents(by)
     else:
         query, columns = cell_columns(base.join(Response, Response.id == Answer.response_id))
         query, group = with_group(query, by)
