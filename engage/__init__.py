@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, abort, g, has_request_context, render_template, request
+from flask import Flask, abort, g, has_request_context, jsonify, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -165,15 +165,25 @@ def configure_request_cycle(app: Flask) -> None:
 def configure_errors(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
+    from engage.core.errors import InvalidParameter
     from engage.core.i18n import _
 
-    def page(code: int, title: str, message: str):  # type: ignore[no-untyped-def]
+    def page(code: int, title: str, message: str, **more: object):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):  # the API answers in JSON, errors too
+            return jsonify({"error": {"status": code, "title": title, "message": message, **more}}), code
         return render_template("error.html", title=title, message=message, code=code), code
 
     @app.errorhandler(400)
     def bad_request(_e):  # type: ignore[no-untyped-def]
         return page(400, _("Something was wrong with that request"),
                     _("Please go back and try again."))
+
+    @app.errorhandler(InvalidParameter)
+    def invalid_parameter(e: InvalidParameter):  # type: ignore[no-untyped-def]
+        valid = ", ".join(e.valid)
+        message = str(e) + (" " + _("It takes: %(values)s.", values=valid) if valid else "")
+        return page(400, _("Something was wrong with that request"), message,
+                    parameter=e.parameter, valid=e.valid)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e):  # type: ignore[no-untyped-def]
@@ -189,6 +199,10 @@ def configure_errors(app: Flask) -> None:
     def not_found(_e):  # type: ignore[no-untyped-def]
         return page(404, _("Page not found"),
                     _("Check the address, or start again from the link you were sent."))
+
+    @app.errorhandler(405)
+    def not_allowed(_e):  # type: ignore[no-untyped-def]
+        return page(405, _("Not allowed"), _("This address does not take that kind of request."))
 
     @app.errorhandler(413)
     def too_large(_e):  # type: ignore[no-untyped-def]

@@ -27,8 +27,7 @@ from engage.core.forms import Form
 from engage.core.i18n import _, resolve
 from engage.core.roles import Permission, require
 from engage.extensions import db
-from engage.results.filters import BREAKDOWNS
-from engage.results.forms import read_filters
+from engage.results.forms import available_breakdowns, read_filters
 from engage.results.summary import group_labels, threshold
 from engage.results.views import breakdown_label
 from engage.surveys.models import Survey
@@ -51,7 +50,7 @@ class Item:
 
 def _index(survey: Survey, form: Form) -> str:
     spec = survey_spec(survey)
-    by, filters = read_filters(request.args)
+    by, filters = read_filters(request.args, survey)
     locale = spec.locale_for(str(get_locale()))
     questions = free_text_questions(spec)
     key = request.args.get("question")
@@ -62,7 +61,8 @@ def _index(survey: Survey, form: Form) -> str:
         "coding/index.html", survey=survey, form=form, themes=survey_themes(survey.id), counts=counts,
         groups=counts.groups(labels), labels=labels, by=by, question=key if len(chosen) == 1 else None,
         questions=[(q.key, resolve(q.prompt, locale, spec.default_locale)) for q in questions],
-        breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS], locale=locale, threshold=threshold())
+        breakdowns=[(b, breakdown_label(b)) for b in available_breakdowns(spec)], locale=locale,
+        threshold=threshold())
 
 
 @bp.get("")

@@ -10,20 +10,23 @@ from engage.responses.models import Response
 
 
 def response_counts() -> dict[int, dict[str, Any]]:
-    """Per survey: complete and in-progress totals, by channel and by language. One
-    GROUP BY, so the dashboard stays fast however many responses arrive."""
+    """Per survey: real responses complete and in progress, synthetic ones (demo,
+    simulators) apart, as results count them separately; all of them by channel and by
+    language. One GROUP BY, so the dashboard stays fast however many responses arrive."""
     rows = db.session.execute(
-        select(Response.survey_id, Response.status, Response.channel, Response.locale,
-               func.count())
-        .group_by(Response.survey_id, Response.status, Response.channel, Response.locale)
+        select(Response.survey_id, Response.synthetic, Response.status, Response.channel,
+               Response.locale, func.count())
+        .group_by(Response.survey_id, Response.synthetic, Response.status, Response.channel,
+                  Response.locale)
     )
     counts: dict[int, dict[str, Any]] = defaultdict(
-        lambda: {"complete": 0, "in_progress": 0, "channels": defaultdict(int),
-                 "locales": defaultdict(int)}
+        lambda: {"complete": 0, "in_progress": 0, "synthetic_complete": 0, "synthetic_in_progress": 0,
+                 "channels": defaultdict(int), "locales": defaultdict(int)}
     )
-    for survey_id, status, channel, locale, n in rows:
+    for survey_id, synthetic, status, channel, locale, n in rows:
         entry = counts[survey_id]
-        entry[status] = entry.get(status, 0) + n
+        key = f"synthetic_{status}" if synthetic else status
+        entry[key] = entry.get(key, 0) + n
         entry["channels"][channel] += n
         entry["locales"][locale] += n
     return dict(counts)

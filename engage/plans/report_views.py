@@ -12,16 +12,15 @@ from engage.demographics.standard import dimension_label
 from engage.extensions import db
 from engage.plans.forms import STATUS_LABELS
 from engage.plans.models import Action, ActionStatus, Finding
-from engage.results.filters import BREAKDOWNS, RACE_ALONE, Filters
+from engage.results.filters import RACE_ALONE
+from engage.results.forms import available_breakdowns
+from engage.results.published import PUBLISHED, public_breakdown
 from engage.results.summary import as_json, summarize
 from engage.results.views import breakdown_label, chart_response
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_by_slug, survey_spec
 
 bp = Blueprint("reports", __name__, url_prefix="/r")
-#: As the published results count: real responses (synthetic ones only in a demo that
-#: has nothing else).
-PUBLIC_FILTERS = Filters()
 STATUS_ORDER = [s.value for s in ActionStatus]
 
 
@@ -41,12 +40,10 @@ def _locale(survey: Survey) -> str:
 
 def _breakdown(survey: Survey) -> str | None:
     """The group residents asked for, else race and ethnicity when the survey asks it."""
-    dimensions = {q.dimension for q in survey_spec(survey).questions if q.dimension}
-    wanted = request.args.get("by")
-    if wanted in BREAKDOWNS and (wanted in ("channel", "locale") or wanted in dimensions
-                                 or (wanted == RACE_ALONE and "race_ethnicity" in dimensions)):
+    wanted = public_breakdown(request.args, survey)
+    if wanted:
         return wanted
-    return RACE_ALONE if "race_ethnicity" in dimensions else None
+    return RACE_ALONE if RACE_ALONE in available_breakdowns(survey_spec(survey)) else None
 
 
 def _actions(survey: Survey) -> list[Action]:
@@ -63,9 +60,8 @@ def report(slug: str) -> str:
     spec = survey_spec(survey)
     by = _breakdown(survey)
     summaries = [s for s in summarize(survey.id, spec, by, locale, public=True,
-                                      filters=PUBLIC_FILTERS) if s.rows]
-    choices = [(b, breakdown_label(b)) for b in BREAKDOWNS
-               if b in ("locale", RACE_ALONE) or any(q.dimension == b for q in spec.questions)]
+                                      filters=PUBLISHED) if s.rows]
+    choices = [(b, breakdown_label(b)) for b in available_breakdowns(spec) if b != "channel"]
     return render_template("plans/report.html", survey=survey, locale=locale, by=by,
                            summaries=summaries, actions=_actions(survey), choices=choices,
                            status_labels=STATUS_LABELS, resolve=resolve,
@@ -78,7 +74,7 @@ def chart(slug: str, key: str) -> Response:
     locale = _locale(survey)
     use_locale(locale)
     return chart_response(survey, survey_spec(survey), key, _breakdown(survey), locale,
-                          public=True, filters=PUBLIC_FILTERS)
+                          public=True, filters=PUBLISHED)
 
 
 @bp.get("/<slug>.json")
@@ -87,7 +83,7 @@ def report_json(slug: str) -> Response:
     locale = _locale(survey)
     spec = survey_spec(survey)
     by = _breakdown(survey)
-    summaries = summarize(survey.id, spec, by, locale, public=True, filters=PUBLIC_FILTERS)
+    summaries = summarize(survey.id, spec, by, locale, public=True, filters=PUBLISHED)
     return jsonify({
         "survey": survey.slug, "locale": locale, "by": by,
         "title": resolve(survey.title, locale, survey.default_locale),

@@ -28,7 +28,7 @@ def take_snapshot(survey: Survey, question: str, by: str | None,
     kept = {k: v for k, v in query.items() if k in KEPT and v}
     if by:
         kept["by"] = by
-    parsed_by, filters = read_filters(MultiDict(kept))
+    parsed_by, filters = read_filters(MultiDict(kept), survey)
     locale = spec.default_locale
     summary = summarize_question(survey.id, spec, q, parsed_by,
                                  group_labels(spec, parsed_by, locale), locale, public=True,

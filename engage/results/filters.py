@@ -29,5 +29,3 @@ class Filters:
     include_synthetic: bool | None = None
 
 
-def parse_breakdown(value: str | None) -> str | None:
-    return value if value in BREAKDOWNS else None

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, Table, and_, case, exists, func, literal, select
 
 from engage.engine import QuestionSpec, question_type
 from engage.extensions import db
-from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
+from engage.responses.models import Answer, AnswerChoice, Response, ResponseStatus, ResponseTag
 from engage.results.filters import RACE_ALONE, Filters
 
 ALL = "all"
@@ -161,3 +162,32 @@ def free_text(survey_id: int, question: QuestionSpec, filters: Filters = NO_FILT
 
 def respondent_count(survey_id: int, filters: Filters = NO_FILTERS) -> int:
     return db.session.scalar(select(func.count(Response.id)).where(*response_conditions(survey_id, filters)))
+
+
+class ResponseCounts(NamedTuple):
+    """Responses a page's filters match, real and synthetic (demo, simulator), and how many
+    of each are complete: what a page needs to say what it counts and what it leaves out."""
+
+    real: int
+    synthetic: int
+    real_complete: int
+    synthetic_complete: int
+
+    def counted(self, synthetic: bool) -> int:
+        """The responses a page counts, with or without the synthetic ones."""
+        return self.real + (self.synthetic if synthetic else 0)
+
+    def complete(self, synthetic: bool) -> int:
+        return self.real_complete + (self.synthetic_complete if synthetic else 0)
+
+
+def response_counts(survey_id: int, filters: Filters = NO_FILTERS) -> ResponseCounts:
+    """Real and synthetic responses matching ``filters`` whether synthetic ones count or
+    not, in one statement, so a page can show both and offer to switch."""
+    complete = Response.status == ResponseStatus.COMPLETE
+    real, synthetic = Response.synthetic.is_(False), Response.synthetic.is_(True)
+    row = db.session.execute(
+        select(func.count().filter(real), func.count().filter(synthetic),
+               func.count().filter(real, complete), func.count().filter(synthetic, complete))
+        .where(*response_conditions(survey_id, replace(filters, include_synthetic=True)))).one()
+    return ResponseCounts(*(int(n or 0) for n in row))

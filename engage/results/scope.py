@@ -17,20 +17,23 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, s
 from engage.extensions import db
 from engage.responses.models import Response
 from engage.results.filters import Filters
+from engage.results.linked import atom_column, family_dimension
 from engage.results.queries import response_conditions, with_group
 
 
 @contextmanager
 def scoped_responses(survey_id: int, by: str | None, filters: Filters,
-                     cells: bool = False) -> Iterator[Table]:
+                     cells: bool = False, atoms: bool = False) -> Iterator[Table]:
     """Columns ``rid``, ``g`` (the group ``by`` names) and, with ``cells``, ``race``,
-    ``age`` and ``area`` (see engage.results.weighting). One row per response and group:
-    a resident who chose two races (or genders, or difficulties) is in two groups."""
+    ``age`` and ``area`` (see engage.results.weighting), with ``atoms`` the ``atom`` of
+    ``by``'s family (engage.results.linked). One row per response and group: a resident
+    who chose two races (or genders, or difficulties) is in two groups."""
     from engage.results.weighting import cell_columns
 
     table = Table(f"tmp_scope_{secrets.token_hex(6)}", MetaData(),
                   Column("rid", Integer, primary_key=True), Column("g", String(64), primary_key=True),
                   Column("race", Text), Column("age", String(64)), Column("area", String(64)),
+                  Column("atom", Text),
                   prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
     connection = db.session.connection()
     table.create(connection)
@@ -42,6 +45,13 @@ def scoped_responses(survey_id: int, by: str | None, filters: Filters,
         names += ["race", "age", "area"]
     else:
         query = query.add_columns(group)
+    if atoms and by is not None:
+        if cells and family_dimension(by) == "race_ethnicity":
+            atom = columns[0]  # the race answers as one string, joined for the cells already
+        else:
+            query, atom = atom_column(query, by)
+        query = query.add_columns(atom)
+        names.append("atom")
     connection.execute(insert(table).from_select(
         names, query.where(*response_conditions(survey_id, filters))))
     if connection.dialect.name == "postgresql":  # the planner needs its size to join it well

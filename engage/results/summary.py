@@ -5,6 +5,7 @@ leaves staff views. Works on the aggregated cells of :mod:`engage.results.querie
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from flask import current_app
@@ -14,11 +15,21 @@ from engage.core.i18n import _, language_name, resolve
 from engage.engine import QuestionSpec, question_type
 from engage.engine.spec import SurveySpec
 from engage.results.filters import RACE_ALONE, Filters
+from engage.results.linked import (
+    AtomFigures,
+    N,
+    atom_figures,
+    family,
+    family_hidden,
+    group_figures,
+    table_hidden,
+)
 from engage.results.queries import (
     ALL,
     MULTIRACIAL,
     NO_ANSWER,
     NO_FILTERS,
+    QuestionCounts,
     free_text,
     question_counts,
     resolved,
@@ -35,7 +46,6 @@ from engage.results.stats import (
     disparities,
     index_of_disparity,
     kish_effective_n,
-    suppress,
     weighted_proportion,
     wilson,
 )
@@ -128,7 +138,7 @@ def summarize(survey_id: int, spec: SurveySpec, by: str | None, locale: str, *,
               weights: Weights | None = None) -> list[QuestionSummary]:
     labels = group_labels(spec, by, locale)
     filters = resolved(survey_id, filters)
-    with scoped_responses(survey_id, by, filters, cells=weights is not None) as scope:
+    with scoped_responses(survey_id, by, filters, cells=weights is not None, atoms=public) as scope:
         summaries = [summarize_question(survey_id, spec, q, by, labels, locale, public=public,
                                         filters=filters, scope=scope)
                      for q in spec.questions if q.type != "note"]
@@ -176,20 +186,32 @@ def groups_exclusive(spec: SurveySpec, by: str) -> bool:
 def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: str | None,
                        labels: Mapping[str, str], locale: str, *, public: bool,
                        filters: Filters, scope: Table | None = None) -> QuestionSummary:
-    counts = question_counts(survey_id, q, by, filters, scope)
-    groups = _ordered_groups(counts.n, labels)
-    prompt = resolve(q.prompt, locale, spec.default_locale)
     storage = question_type(q).storage
     limit = threshold()
+    atoms = None
+    if public and by is not None:  # counted per atom: the groups, and what to hide
+        atoms = atom_figures(survey_id, q, by, filters,
+                             scope if scope is not None and "atom" in scope.c else None)
+        counts = _counts(group_figures(atoms, family(by)[by]))
+        hidden = family_hidden(atoms, q, by, limit)
+    else:
+        counts = question_counts(survey_id, q, by, filters, scope)
+        hidden = _own_hidden(q, counts, storage, limit) if public else set()
+    groups = _ordered_groups(counts.n, labels)
+    prompt = resolve(q.prompt, locale, spec.default_locale)
     if storage == "choices":
         summary = _choice_summary(q, prompt, groups, counts.n, counts.counts, labels, locale,
-                                  spec.default_locale, public, limit)
+                                  spec.default_locale, hidden)
         if by is None:
             return summary
-        overall = (overall_counts(counts) if groups_exclusive(spec, by)
-                   else question_counts(survey_id, q, None, filters, scope))
+        if atoms is not None:
+            overall = _counts(group_figures(atoms, lambda _atom: [ALL]))
+        elif groups_exclusive(spec, by):
+            overall = overall_counts(counts)
+        else:
+            overall = question_counts(survey_id, q, None, filters, scope)
         return with_disparities(summary, overall.n.get(ALL, 0), overall.counts.get(ALL, {}), limit)
-    columns = tuple(_column(g, labels, counts.n.get(g, 0), public, limit) for g in groups)
+    columns = tuple(_column(g, labels, counts.n.get(g, 0), (g, N) in hidden) for g in groups)
     if storage == "number":
         numbers = tuple(_number_summary(col, counts.numbers.get(col.group, {})) for col in columns)
         return QuestionSummary(q.key, prompt, q.type, columns, numbers=numbers,
@@ -220,39 +242,49 @@ def with_disparities(summary: QuestionSummary, overall_n: int, overall: Mapping[
     return replace(summary, rows=tuple(rows))
 
 
-def _column(group: str, labels: Mapping[str, str], n: int, public: bool, limit: int) -> Column:
-    hidden = public and 0 < n < limit
+def _own_hidden(q: QuestionSpec, counts: QuestionCounts, storage: str, limit: int
+                ) -> set[tuple[str, str]]:
+    """What the public table of all respondents hides, (group, answer value or N)."""
+    values = [c.value for c in question_type(q).choices(q)] if storage == "choices" else []
+    groups = {g: AtomFigures(n, dict(counts.counts.get(g, {}))) for g, n in counts.n.items()}
+    return table_hidden(groups, values, storage, limit)
+
+
+def _counts(groups: Mapping[str, AtomFigures]) -> QuestionCounts:
+    counts = QuestionCounts(n={g: f.n for g, f in groups.items() if f.n})
+    for g in counts.n:
+        if groups[g].counts:
+            counts.counts[g] = dict(groups[g].counts)
+        if groups[g].numbers:
+            counts.numbers[g] = dict(groups[g].numbers)
+    return counts
+
+
+def _column(group: str, labels: Mapping[str, str], n: int, hidden: bool) -> Column:
     return Column(group, labels.get(group, group), None if hidden else n, n < MIN_RELIABLE_N_EFF)
 
 
 def _choice_summary(q: QuestionSpec, prompt: str, groups: Sequence[str], n: Mapping[str, int],
                     counts: Mapping[str, Mapping[str, int]], labels: Mapping[str, str], locale: str,
-                    default: str, public: bool, limit: int) -> QuestionSummary:
+                    default: str, hidden: AbstractSet[tuple[str, str]]) -> QuestionSummary:
+    """``hidden``: the (group, value or N) figures suppressed; empty in staff views."""
     choices = question_type(q).choices(q)
     option_labels = [label for _value, label in choice_labels(q, locale, default)]
-    table = [[counts.get(g, {}).get(c.value, 0) for c in choices] for g in groups]
-    shown = suppress(table, limit, row_totals=[n.get(g, 0) for g in groups]) if public else None
-    columns = []
-    for gi, g in enumerate(groups):
-        total = n.get(g, 0)
-        visible_total = shown.row_totals[gi] if shown else total
-        columns.append(Column(g, labels.get(g, g), None if visible_total is None else int(total),
-                              total < MIN_RELIABLE_N_EFF))
+    limit = threshold()
+    columns = [_column(g, labels, n.get(g, 0), (g, N) in hidden) for g in groups]
     rows = []
     for ci, choice in enumerate(choices):
         figures = []
-        for gi, g in enumerate(groups):
-            count = table[gi][ci]
-            visible = shown.cells[gi][ci] if shown else count
-            if columns[gi].n is None:  # a hidden group shows nothing, zeros included
-                visible = None
-            total = n.get(g, 0)
-            share = wilson(count, total) if visible is not None and columns[gi].n else None
-            figures.append(Figure(None if visible is None else int(count), share,
-                                  0 < count < limit))
+        for column in columns:
+            count = counts.get(column.group, {}).get(choice.value, 0)
+            # a hidden group shows nothing, zeros included
+            visible = column.n is not None and (column.group, choice.value) not in hidden
+            share = wilson(count, column.n) if visible and column.n else None
+            figures.append(Figure(int(count) if visible else None, share, 0 < count < limit))
         rows.append(Row(choice.value, option_labels[ci], tuple(figures)))
-    hidden = bool(shown and (shown.hidden_cells or shown.hidden_row_totals))
-    return QuestionSummary(q.key, prompt, q.type, tuple(columns), rows=tuple(rows), hidden_any=hidden)
+    hidden_any = any(g in groups for g, _what in hidden)
+    return QuestionSummary(q.key, prompt, q.type, tuple(columns), rows=tuple(rows),
+                           hidden_any=hidden_any)
 
 
 def _number_summary(column: Column, distribution: Mapping[float, int]) -> NumberSummary:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import NamedTuple
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -20,10 +18,11 @@ from engage.demographics.standard import DIMENSIONS, dimension_label
 from engage.engine.spec import SurveySpec
 from engage.extensions import csrf, db
 from engage.results.charts import choice_chart
-from engage.results.exports import CSV_HEADER, table_rows
-from engage.results.filters import BREAKDOWNS, RACE_ALONE, Filters
-from engage.results.forms import read_filters
-from engage.results.queries import respondent_count
+from engage.results.exports import CSV_HEADER, csv_response, csv_text, table_rows
+from engage.results.filters import RACE_ALONE, Filters
+from engage.results.forms import available_breakdowns, read_breakdown, read_filters
+from engage.results.published import PUBLISHED, public_breakdown
+from engage.results.queries import resolved, response_counts
 from engage.results.representation import B03002_LABELS, COMPARABLE, UNDER, representation
 from engage.results.summary import (
     as_json,
@@ -32,7 +31,7 @@ from engage.results.summary import (
     summarize_question,
     threshold,
 )
-from engage.results.weighting import compute_weights
+from engage.results.weighting import compute_weights, explain
 from engage.surveys.labels import CHANNEL_LABELS
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_by_slug, survey_spec
@@ -67,7 +66,7 @@ class Reading(NamedTuple):
 def _read(survey_id: int) -> Reading:
     survey = db.get_or_404(Survey, survey_id)
     spec = survey_spec(survey)
-    by, filters = read_filters(request.args)
+    by, filters = read_filters(request.args, survey)
     return Reading(survey, spec, by, filters, spec.locale_for(str(get_locale())))
 
 
@@ -75,14 +74,16 @@ def _read(survey_id: int) -> Reading:
 @require(Permission.VIEW_RESULTS)
 def staff_results(survey_id: int) -> str:
     survey, spec, by, filters, locale = _read(survey_id)
-    weights = compute_weights(survey.id, filters) if request.args.get("weighted") == "1" else None
-    summaries = summarize(survey.id, spec, by, locale, public=False, filters=filters, weights=weights)
+    counted = resolved(survey.id, filters)  # whether synthetic responses count, settled once
+    weights = compute_weights(survey.id, counted) if request.args.get("weighted") == "1" else None
+    summaries = summarize(survey.id, spec, by, locale, public=False, filters=counted, weights=weights)
     return render_template(
         "results/staff.html", survey=survey, summaries=summaries, by=by, filters=filters,
         weights=weights, weighted_asked=request.args.get("weighted") == "1",
-        breakdowns=[(b, breakdown_label(b)) for b in BREAKDOWNS], threshold=threshold(),
-        respondents=respondent_count(survey.id, filters), channel_labels=CHANNEL_LABELS,
-        language_name=language_name, dimensions=DIMENSIONS)
+        explanation=explain(weights, spec, locale) if weights else None,
+        breakdowns=[(b, breakdown_label(b)) for b in available_breakdowns(spec)], threshold=threshold(),
+        counts=response_counts(survey.id, filters), synthetic_counted=counted.include_synthetic,
+        channel_labels=CHANNEL_LABELS, language_name=language_name, dimensions=DIMENSIONS)
 
 
 @bp.get("/staff/surveys/<int:survey_id>/representation")
@@ -90,18 +91,21 @@ def staff_results(survey_id: int) -> str:
 def staff_representation(survey_id: int) -> str:
     """The live view engagement staff watch during fieldwork: who is missing, where."""
     survey, spec, _by, filters, locale = _read(survey_id)
+    counted = resolved(survey.id, filters)
     dimension = request.args.get("dimension")
     dimension = dimension if dimension in COMPARABLE else COMPARABLE[0]
     error = None
     try:
-        areas = representation(survey.id, dimension, filters)
+        areas = representation(survey.id, dimension, counted)
     except DomainError as err:
         areas, error = {}, str(err)
     labels = {**group_labels(spec, dimension, locale), **{k: str(v) for k, v in B03002_LABELS.items()}}
     names = {a.slug: resolve(a.name, locale) for a in survey.areas}
     return render_template("results/representation.html", survey=survey, areas=areas, error=error,
                            dimension=dimension, labels=labels, names=names, under=UNDER,
-                           dimensions=[(d, dimension_label(d)) for d in COMPARABLE])
+                           dimensions=[(d, dimension_label(d)) for d in COMPARABLE], filters=filters,
+                           counts=response_counts(survey.id, filters),
+                           synthetic_counted=counted.include_synthetic)
 
 
 @bp.get("/staff/surveys/<int:survey_id>/results/<key>.svg")
@@ -140,16 +144,14 @@ def publish(survey_id: int) -> Response:
 @bp.get("/staff/surveys/<int:survey_id>/results.csv")
 @require(Permission.VIEW_RESULTS)
 def export_csv(survey_id: int) -> Response:
-    """Leaves staff views, so small groups are suppressed like the public figures."""
-    survey, spec, by, filters, _locale = _read(survey_id)
-    summaries = summarize(survey.id, spec, by, spec.default_locale, public=True, filters=filters)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(table_rows(summaries))
+    """Leaves staff views, so it is a published table (all respondents, small groups
+    suppressed, whatever the page's filters), in percents, hidden figures flagged."""
+    survey = db.get_or_404(Survey, survey_id)
+    spec = survey_spec(survey)
+    by = read_breakdown(request.args, spec)
+    summaries = summarize(survey.id, spec, by, spec.default_locale, public=True, filters=PUBLISHED)
     name = f"{survey.slug}-results{'-by-' + by if by else ''}.csv"
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return csv_response(csv_text([CSV_HEADER, *table_rows(summaries)]), name)
 
 
 @bp.get("/api/v1/surveys/<slug>/results")
@@ -160,10 +162,10 @@ def api_results(slug: str) -> Response:
     if survey is None or survey.results_published_at is None:
         abort(404)
     spec = survey_spec(survey)
-    by, filters = read_filters(request.args)
     locale = spec.locale_for(request.args.get("lang"))
-    weights = compute_weights(survey.id, filters) if request.args.get("weighted") == "1" else None
-    summaries = summarize(survey.id, spec, by, locale, public=True, filters=filters, weights=weights)
+    by = public_breakdown(request.args, survey)
+    weights = compute_weights(survey.id, PUBLISHED) if request.args.get("weighted") == "1" else None
+    summaries = summarize(survey.id, spec, by, locale, public=True, filters=PUBLISHED, weights=weights)
     return jsonify({
         "survey": survey.slug, "locale": locale, "by": by,
         "suppression_threshold": threshold(),
@@ -171,6 +173,7 @@ def api_results(slug: str) -> Response:
         "weighting": None if weights is None else {
             "dimensions": list(weights.dimensions), "n": weights.n,
             "effective_n": round(weights.n_eff, 1), "design_effect": round(weights.design_effect, 3),
-            "notes": list(weights.result.notes)},
+            "notes": list(weights.result.notes), "explanation": str(explain(weights, spec, locale)),
+            "weighted_share": round(weights.weighted_share, 4)},
         "questions": [as_json(s) for s in summaries],
     })

@@ -31,7 +31,10 @@ def _cell(value: object) -> object:
 
 
 def _csv(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    """The rows of a CSV download, which starts with a byte order mark for Excel."""
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf") and body.count(b"\xef\xbb\xbf") == 1
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 # --- the results workbook -------------------------------------------------------------
@@ -48,7 +51,7 @@ def test_xlsx_is_the_suppressed_csv_table(client, db, login, make_survey) -> Non
     assert response.mimetype == exports.XLSX_MIMETYPE
     assert 'filename="housing-results.xlsx"' in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.get_data()))
-    assert book.sheetnames == ["results", "about"]
+    assert book.sheetnames == ["crosstab", "results", "about"]
     rows = list(book["results"].iter_rows(values_only=True))
     assert list(rows[0]) == CSV_HEADER
     tenure = {r[5]: r[7] for r in rows[1:] if r[0] == "tenure"}
@@ -61,31 +64,52 @@ def test_xlsx_is_the_suppressed_csv_table(client, db, login, make_survey) -> Non
     assert "modelled" in about["Intervals"] and "10" in about["Small groups"]
 
 
-def test_xlsx_follows_the_breakdown_and_filters(client, db, login, make_survey) -> None:  # type: ignore[no-untyped-def]
+def _book_rows(response, sheet: str = "results") -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    return list(load_workbook(io.BytesIO(response.get_data()))[sheet].iter_rows(values_only=True))
+
+
+def test_xlsx_follows_the_breakdown_but_never_filters(client, db, login, make_survey) -> None:  # type: ignore[no-untyped-def]
+    """Exports are published tables: all respondents, one breakdown, whatever the page's
+    filters, since a filtered table subtracted from the full one could reveal a small group."""
     survey = make_survey()
     for _ in range(12):
         answer(survey, "web", "en", {"tenure": "2"})
-    for _ in range(3):
+    for _ in range(12):
         answer(survey, "sms", "es", {"tenure": "1"})
     db.commit()
     login("planner")
     response = client.get(f"/staff/surveys/{survey.id}/results.xlsx?by=channel")
     assert 'filename="housing-results-by-channel.xlsx"' in response.headers["Content-Disposition"]
-    rows = list(load_workbook(io.BytesIO(response.get_data()))["results"].iter_rows(values_only=True))
+    rows = _book_rows(response)
     groups = {(r[2], r[5]): (r[4], r[7]) for r in rows[1:] if r[0] == "tenure"}
-    assert groups[("web", "rent")] == (12, 12)
-    assert groups[("sms", "own")] == (None, None), "three by text: a small group, hidden"
-    sms_only = client.get(f"/staff/surveys/{survey.id}/results.xlsx?channel=sms")
-    book = load_workbook(io.BytesIO(sms_only.get_data()))
-    assert all(r[7] is None for r in book["results"].iter_rows(min_row=2, values_only=True)
-               if r[0] == "tenure")
-    assert "channel=sms" in {r[0]: r[1] for r in book["about"].iter_rows(values_only=True)}["Filters"]
+    assert groups == {("web", "own"): (12, 0), ("web", "rent"): (12, 12),
+                      ("sms", "own"): (12, 12), ("sms", "rent"): (12, 0)}
+    filtered = client.get(f"/staff/surveys/{survey.id}/results.xlsx?by=channel&channel=sms")
+    assert _book_rows(filtered) == rows, "the same all-respondents table: web is still there"
+    assert _book_rows(filtered, "crosstab") == _book_rows(response, "crosstab")
+    whole = _book_rows(client.get(f"/staff/surveys/{survey.id}/results.xlsx?channel=sms"))
+    assert {(r[2], r[4]) for r in whole[1:] if r[0] == "tenure"} == {("all", 24)}
+    about = {r[0]: r[1] for r in _book_rows(filtered, "about")}
+    assert "all respondents" in about["Filters"] and "staff views" in about["Filters"]
+    assert "channel=sms" not in about["Filters"]
 
 
-def test_workbook_cells_are_never_formulas() -> None:
-    book = load_workbook(io.BytesIO(exports.results_workbook([], [("note", "=HYPERLINK(\"x\")\x0b")])))
-    cell = book["about"]["B1"]
-    assert cell.value == '=HYPERLINK("x")' and cell.data_type == "s"
+def test_workbook_cells_are_never_formulas(app) -> None:  # type: ignore[no-untyped-def]
+    about = [("note", "\x0b=HYPERLINK(\"x\")\x0b"), ("-2+3", -2)]
+    book = load_workbook(io.BytesIO(exports.results_workbook([], about, 10)))
+    note, number = book["about"]["B1"], book["about"]["B2"]
+    assert note.value == "'=HYPERLINK(\"x\")" and note.data_type == "s"
+    assert book["about"]["A2"].value == "'-2+3"
+    assert number.value == -2 and number.data_type == "n", "a negative number stays a number"
+
+
+@pytest.mark.parametrize(("text", "cell"), [
+    ("=1+1", "'=1+1"), ("+1 555", "'+1 555"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("plain", "plain"), ("a=b", "a=b"), ("", ""),
+    ("-3", "-3"), ("+4.5", "+4.5"), (-3, -3), (2.5, 2.5), (None, None),
+])
+def test_neutralise(text: object, cell: object) -> None:
+    assert exports.neutralise(text) == cell
 
 
 # --- individual responses -------------------------------------------------------------
@@ -194,13 +218,15 @@ def test_viewers_and_planners_cannot_download_responses(client, db, login, make_
     survey = make_survey()
     login(role)
     assert client.get(f"/staff/surveys/{survey.id}/responses.csv").status_code == 403
+    assert client.get(f"/staff/surveys/{survey.id}/codebook.csv").status_code == 403
     assert client.get(f"/staff/surveys/{survey.id}/results.xlsx").status_code == 200
     assert db.scalars(select(AuditEvent)).all() == []
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, make_survey) -> None:  # type: ignore[no-untyped-def]
     survey = make_survey()
-    for url in (f"/staff/surveys/{survey.id}/responses.csv", f"/staff/surveys/{survey.id}/results.xlsx"):
+    for url in (f"/staff/surveys/{survey.id}/responses.csv", f"/staff/surveys/{survey.id}/results.xlsx",
+                f"/staff/surveys/{survey.id}/codebook.csv"):
         response = client.get(url)
         assert response.status_code == 302 and "/staff/login" in response.location
 
@@ -209,3 +235,4 @@ def test_an_unknown_survey_is_not_found(client, db, login) -> None:  # type: ign
     login("admin")
     assert client.get("/staff/surveys/999999/responses.csv").status_code == 404
     assert client.get("/staff/surveys/999999/results.xlsx").status_code == 404
+    assert client.get("/staff/surveys/999999/codebook.csv").status_code == 404
