@@ -29,6 +29,17 @@ def test_planner_reads_results_and_who_is_missing(live_server, page_factory) -> 
     chart.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=chart.element_handle())
     violations = {"results": axe_violations(page)}
+    results = page.url.split("?")[0]
+    # the multi-choice breakdowns (a resident in two groups) that once failed
+    for by, group in {"race_ethnicity": "Asian", "gender_identity": "Woman",
+                      "disability": "Walking or climbing stairs"}.items():
+        assert page.goto(f"{results}?by={by}").status == 200, by
+        headers = " ".join(page.locator("section.result").first.locator("thead th").all_inner_texts())
+        assert group in headers, (by, headers)
+    violations["results by race"] = axe_violations(page)
+    assert page.goto(f"{results}?by=race").status == 400
+    assert "race_ethnicity" in page.content()
+    page.goto(results)
     page.goto(page.url.split("/results")[0] + "/representation")
     assert page.get_by_role("heading", name="Who is missing").count() == 1
     assert page.locator("tbody tr").count() > 3

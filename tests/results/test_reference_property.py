@@ -177,7 +177,7 @@ def residents(spec: SurveySpec, synthetic: str) -> st.SearchStrategy[Resident]:
         started_at=st.builds(lambda day, minute: BASE + timedelta(days=day, minutes=minute),
                              st.integers(0, DAYS - 1),
                              st.one_of(st.sampled_from([0, 1, 1439]), st.integers(0, 1439))),
-        first=st.one_of(st.just({}), st.just({}), given),
+        first=st.one_of(st.just({}), given.map(lambda d: dict(list(d.items())[:3]))),
         final=final,
     )
 
@@ -487,16 +487,17 @@ def test_sql_results_equal_the_plain_reference(app, client, db, make_survey, cit
                             limit=limit, weights=weights)
 
         # the published tables (all respondents, one breakdown at a time) through the
-        # open-data API: all respondents, race in both tabulations and two other breakdowns
+        # open-data API: all respondents, race in both tabulations and one other breakdown
         # (each is drawn over the run: a public table costs a linked suppression per
         # question), and once weighted
         survey.results_published_at = utcnow()
         db.flush()
         others = [b for b in breakdowns if b not in (None, "race_ethnicity", RACE_ALONE)]
-        drawn = data.draw(st.lists(st.sampled_from(others), min_size=2, max_size=2, unique=True),
-                          "API breakdowns")
-        for by in [None, "race_ethnicity", RACE_ALONE, *drawn]:
+        drawn = data.draw(st.sampled_from(others), "API breakdown")
+        for by in [None, "race_ethnicity", RACE_ALONE, drawn]:
             check_api(client, survey, spec, reference, by, limit, None)
+        assert client.get(f"/api/v1/surveys/{survey.slug}/results?by=channel&channel=web"
+                          ).status_code == 400, "filtered tables are never published"
         weights = compute_weights(survey.id, Filters())
         if weights is not None:
             check_api(client, survey, spec, reference,
