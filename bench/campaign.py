@@ -19,7 +19,7 @@ Checked: every queue run wrote ``--contacts`` rows (one per resident); the fake 
 each text exactly once (counted per ``To``) and every sent message ends in a sent status
 with its own sid.
 
-    cd /work/main && .venv/bin/python bench/campaign.py
+    .venv/bin/python bench/campaign.py
     .venv/bin/python bench/campaign.py --database-url postgresql://127.0.0.1/engage_bench
 
 A PostgreSQL database given with --database-url is wiped (schema public is dropped and

@@ -27,7 +27,7 @@ One run, one database, in-process (no HTTP server):
    staff, for the large survey and for a second survey of ``--export-small`` (20,000)
    responses: peak memory should not grow with the number of responses.
 
-    cd /work/main && .venv/bin/python bench/results.py
+    .venv/bin/python bench/results.py
     .venv/bin/python bench/results.py --database-url postgresql://127.0.0.1/engage_bench
 
 A PostgreSQL database given with --database-url is wiped (schema public is dropped and

@@ -15,7 +15,7 @@ Before anything is timed, every phone texts the survey keyword through the same 
 so that all of them are mid-conversation. Afterwards, every answer acknowledged with a
 200 and its reply is looked for in the database, phone by phone.
 
-    cd /work/main && .venv/bin/python bench/sms_webhook.py
+    .venv/bin/python bench/sms_webhook.py
     .venv/bin/python bench/sms_webhook.py --database-url postgresql://127.0.0.1/engage_bench
 
 A PostgreSQL database given with --database-url is wiped (schema public is dropped and

@@ -28,7 +28,7 @@ every answer acknowledged with a 200 and the next question is looked for in the
 database, call by call, and every call's ``voice_call.step`` against the requests it
 made.
 
-    cd /work/main && .venv/bin/python bench/voice_webhook.py
+    .venv/bin/python bench/voice_webhook.py
     .venv/bin/python bench/voice_webhook.py --database-url postgresql://127.0.0.1/engage_bench
 
 A PostgreSQL database given with --database-url is wiped (schema public is dropped and

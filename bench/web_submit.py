@@ -11,7 +11,7 @@ measured one after another with the same load:
 
 Then checks that every answer POST answered 303 is in the database.
 
-    cd /work/main && .venv/bin/python bench/web_submit.py
+    .venv/bin/python bench/web_submit.py
     .venv/bin/python bench/web_submit.py --database-url postgresql://127.0.0.1/engage_bench
 
 A PostgreSQL database given with --database-url is wiped (schema public is dropped and
