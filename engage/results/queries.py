@@ -160,9 +160,6 @@ def free_text(survey_id: int, question: QuestionSpec, filters: Filters = NO_FILT
         .order_by(Answer.answered_at.desc()).limit(limit)))
 
 
-def respondent_count(survey_id: int, filters: Filters = NO_FILTERS) -> int:
-    return db.session.scalar(select(func.count(Response.id)).where(*response_conditions(survey_id, filters)))
-
 
 class ResponseCounts(NamedTuple):
     """Responses a page's filters match, real and synthetic (demo, simulator), and how many
