@@ -5,19 +5,31 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 LOCALES := es vi tl zh_Hans ar en
 
-.PHONY: run test test-pg test-at lint translations bench screenshots
+.PHONY: run test test-pg test-at lint translations bench screenshots lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The lock files pin every package, transitive ones too, with their hashes: a fresh
+# machine installs exactly what CI tested, or nothing.
 $(VENV)/.deps: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev-deps: requirements-dev.txt $(VENV)/.deps
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
 	touch $@
+
+## lock: recompile the lock files from requirements.in and requirements-dev.in
+## (after changing a pin there), with pip-tools in a throwaway environment
+lock:
+	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install -q pip-tools
+	.lock-venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	.lock-venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+	rm -rf .lock-venv
 
 ## run: install, migrate the SQLite default, load demo data, serve on :5000
 run: $(VENV)/.deps
