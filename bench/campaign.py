@@ -39,12 +39,10 @@ import itertools
 import json
 import multiprocessing as mp
 import os
-import shutil
 import sys
 import tempfile
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -708,11 +706,7 @@ def summary_line(figures: dict) -> str:
 # -- main ------------------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--database-url", default=None,
-                    help="default: a SQLite file in a temporary directory. A PostgreSQL "
-                         "database is WIPED (e.g. postgresql://127.0.0.1/engage_bench)")
+    ap = harness.database_parser(__doc__)
     ap.add_argument("--contacts", type=int, default=100_000, help="contacts, texts queued (100000)")
     ap.add_argument("--send", type=int, default=3000, help="texts sent per round (3000)")
     ap.add_argument("--threads", type=int, default=4, help="sending threads, both sides (4)")
@@ -725,9 +719,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="the fake Twilio waits this long before answering each send (0)")
     ap.add_argument("--no-new-client", action="store_true",
                     help="skip the informative raw run with a new Client per text")
-    ap.add_argument("--force", action="store_true",
-                    help="wipe PostgreSQL even with other sessions on it")
-    ap.add_argument("--json", action="store_true", help="figures as JSON on stdout")
     args = ap.parse_args(argv)
     if not 1 <= args.contacts <= 1_000_000:
         ap.error("--contacts must be 1..1000000")
@@ -830,31 +821,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("ENGAGE_ENV", None)
     os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1"]))
     url, tmpdir = harness.temp_database(args.database_url)
-    try:
-        if harness.database_name(url) == "postgresql" and not args.force:
-            others = harness.other_connections(url)
-            if others:
-                say(f"{others} other session(s) are connected to {url}: another benchmark may be "
-                    "using it. Not wiping it (use --force to wipe anyway).")
-                return 2
-        figures, code = run(args, url, queue_dir)
-        if args.json:
-            print(json.dumps(harness.finite(figures), indent=2, default=str))
-        else:
-            report(args, figures)
-        return code
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        traceback.print_exc()
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"campaign: FAILED: {type(exc).__name__}: {first}", file=sys.stderr)
-        return 2
-    finally:
-        shutil.rmtree(queue_dir, ignore_errors=True)
-        if tmpdir:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+    return harness.guarded_main("campaign", args, url, lambda: run(args, url, queue_dir),
+                                lambda f: report(args, f), [queue_dir, tmpdir])
 
 
 if __name__ == "__main__":

@@ -20,11 +20,13 @@ from __future__ import annotations
 import argparse
 import copy
 import http.client
+import json
 import math
 import multiprocessing as mp
 import os
 import queue
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -1032,3 +1034,53 @@ def other_connections(url: str) -> int:
                 " AND pid <> pg_backend_pid()")) or 0)
     finally:
         engine.dispose()
+
+
+def guarded_main(name: str, args: argparse.Namespace, url: str,
+                 body: Callable[[], tuple[dict, int]], report: Callable[[dict], None],
+                 remove: list[str | None]) -> int:
+    """The end every database benchmark's main shares: leave a PostgreSQL database others
+    are connected to alone (unless --force), run ``body``, print its figures as JSON or
+    with ``report``, and remove ``remove`` whatever happens. Exit 0/1 as ``body`` says,
+    2 if refused or failed, 130 on Ctrl-C."""
+    try:
+        if database_name(url) == "postgresql" and not args.force:
+            others = other_connections(url)
+            if others:
+                print(f"{others} other session(s) are connected to {url}: another benchmark may "
+                      "be using it. Not wiping it (use --force to wipe anyway).",
+                      file=sys.stderr if args.json else sys.stdout)
+                return 2
+        figures, code = body()
+        if args.json:
+            print(json.dumps(finite(figures), indent=2, default=str))
+        else:
+            report(figures)
+        return code
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"{name}: FAILED: {type(exc).__name__}: {first}", file=sys.stderr)
+        return 2
+    finally:
+        for path in remove:
+            if path:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def database_parser(doc: str) -> argparse.ArgumentParser:
+    """A database benchmark's arguments: which database, --force to wipe one in use,
+    --json; the benchmark adds its own."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database-url", default=None,
+                    help="default: a SQLite file in a temporary directory. A PostgreSQL "
+                         "database is WIPED (e.g. postgresql://127.0.0.1/engage_bench)")
+    ap.add_argument("--force", action="store_true",
+                    help="wipe PostgreSQL even with other sessions on it")
+    ap.add_argument("--json", action="store_true", help="figures as JSON on stdout")
+    return ap
+
