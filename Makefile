@@ -82,6 +82,7 @@ bench: $(VENV)/.dev-deps
 	$(BIN)/python bench/voice_webhook.py
 	$(BIN)/python bench/results.py
 	$(BIN)/python bench/campaign.py
+	$(BIN)/python bench/import_contacts.py
 
 ## screenshots: a survey page at phone width in each shipped language (docs/screenshots/)
 screenshots: $(VENV)/.dev-deps

@@ -26,10 +26,15 @@ def _normalise_db_url(url: str) -> str:
 
 class Config:
     SECRET_KEY = _env("SECRET_KEY", DEV_SECRET)
+    #: Earlier secret keys, comma-separated, still accepted for sessions while a new
+    #: SECRET_KEY takes over (README, "Security and operations").
+    SECRET_KEY_FALLBACKS = [k for k in (_env("SECRET_KEY_FALLBACKS") or "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'engage.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: Statement parameters stay out of error messages and logs: they hold residents'
+    #: answers and message bodies.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     # Keys for residents' phone numbers: an HMAC key for matching and a Fernet key
     # for the numbers kept with consent. Derived from SECRET_KEY when unset (dev only).
     PHONE_HASH_KEY = _env("PHONE_HASH_KEY")
@@ -80,7 +85,15 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: Redis down: count in each worker's memory until it is back, rather than refuse sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    #: Refused sign-ins allowed for one account from one address, and from one address
+    #: whatever the account (an office behind one NAT shares it).
     LOGIN_RATE_LIMIT = _env("ENGAGE_LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    LOGIN_ADDRESS_LIMIT = _env("ENGAGE_LOGIN_ADDRESS_LIMIT", "30 per minute;300 per hour")
+    #: How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none; then
+    #: those headers are ignored, as anyone can send them).
+    PROXY_HOPS = int(_env("ENGAGE_PROXY_HOPS") or 0)
     SUPPRESSION_THRESHOLD = int(_env("ENGAGE_SUPPRESSION_THRESHOLD", "10") or 10)
     PRODUCTION = False
 

@@ -13,6 +13,8 @@ from config import DEV_SECRET, Config, config_from_env
 
 #: Twilio's webhooks: signed, never refused for what a resident typed.
 WEBHOOK_BLUEPRINTS = frozenset({"sms", "voice"})
+#: Every staff page and export lives under it (a route test checks).
+STAFF_PREFIX = "/staff/"
 
 
 def create_app(config: type[Config] | None = None, **overrides: object) -> Flask:
@@ -20,6 +22,13 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     app.config.from_object(config or config_from_env())
     app.config.update(overrides)
     check_config(app)
+    configure_proxy(app)
+    from engage.core.routing import configure_routing
+
+    configure_routing(app)
+    from engage.core.uploads import configure_uploads
+
+    configure_uploads(app)
     configure_extensions(app)
     configure_blueprints(app)
     configure_request_cycle(app)
@@ -41,6 +50,16 @@ def check_config(app: Flask) -> None:
     ]
     if missing:
         raise RuntimeError(f"Production needs these settings: {', '.join(missing)} (see README)")
+
+
+def configure_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto/-Host from as many proxies as configured, no more:
+    the client's address (sign-in limits, audit) and https (secure cookies, redirects)."""
+    hops = app.config.get("PROXY_HOPS") or 0
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def configure_extensions(app: Flask) -> None:
@@ -105,6 +124,7 @@ def configure_blueprints(app: Flask) -> None:
     from engage.channels.voice.views import bp as voice_bp
     from engage.channels.web.views import bp as web_bp
     from engage.coding.views import bp as coding_bp
+    from engage.core.health import bp as health_bp
     from engage.dashboard.views import bp as dashboard_bp
     from engage.demographics.views import baselines_bp
     from engage.demographics.views import bp as demographics_bp
@@ -118,7 +138,7 @@ def configure_blueprints(app: Flask) -> None:
 
     for bp in (web_bp, sms_bp, voice_bp, voice_staff_bp, accounts_bp, dashboard_bp, surveys_bp,
                xlsform_bp, plans_bp, demographics_bp, sms_staff_bp, results_bp, coding_bp,
-               exports_bp, audit_bp, baselines_bp, outreach_bp, reports_bp):
+               exports_bp, audit_bp, baselines_bp, outreach_bp, reports_bp, health_bp):
         app.register_blueprint(bp)
 
 
@@ -152,6 +172,11 @@ def configure_request_cycle(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
+        if app.config.get("PRODUCTION"):
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        if request.path.startswith(STAFF_PREFIX):  # staff pages and exports: never kept
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -165,8 +190,10 @@ def configure_request_cycle(app: Flask) -> None:
 def configure_errors(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
+    from engage.core.availability import report_unavailable, unavailable_reason
     from engage.core.errors import InvalidParameter
     from engage.core.i18n import _
+    from engage.core.uploads import MEGABYTE, upload_limit
 
     def page(code: int, title: str, message: str, **more: object):  # type: ignore[no-untyped-def]
         if request.path.startswith("/api/"):  # the API answers in JSON, errors too
@@ -206,6 +233,11 @@ def configure_errors(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_e):  # type: ignore[no-untyped-def]
+        limit = upload_limit()
+        if limit is not None:
+            return page(413, _("That file is too large"),
+                        _("This page takes files of up to %(size)s MB. Nothing was imported.",
+                          size=limit // MEGABYTE), limit_bytes=limit)
         return page(413, _("That was too much to send"),
                     _("Please shorten your answer and send it again."))
 
@@ -214,7 +246,15 @@ def configure_errors(app: Flask) -> None:
         return page(429, _("Too many attempts"), _("Please wait a minute and try again."))
 
     @app.errorhandler(500)
-    def server_error(_e):  # type: ignore[no-untyped-def]
+    def server_error(e):  # type: ignore[no-untyped-def]
+        original = getattr(e, "original_exception", None)
+        reason = unavailable_reason(original)
+        if reason is not None:
+            report_unavailable(reason, original)  # type: ignore[arg-type]
+            response = page(503, _("We cannot take answers right now"),
+                            _("Nothing was lost: your earlier answers are saved. Please come "
+                              "back in a few minutes."), reason=reason)
+            return response[0], 503, {"Retry-After": "120"}
         return page(500, _("Something went wrong on our side"),
                     _("Your earlier answers are saved. Please try again in a moment."))
 

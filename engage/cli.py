@@ -138,24 +138,19 @@ def map_geographies(path: str) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_contacts(path: str) -> None:
     """Load a partner's contact list (CSV: phone, language, area or zip, consent_source,
-    consent_date); bad lines are listed with their reason, good ones load."""
+    consent_date); bad lines are listed with their reason, good ones load. The file is
+    read as it loads: the bar shows how much of it."""
     from pathlib import Path
 
     from engage.core.i18n import _
-    from engage.outreach.contacts import REASONS, parse_contacts
+    from engage.outreach.contacts import REASONS
     from engage.outreach.contacts import import_contacts as run
 
-    data = Path(path).read_bytes()
+    file = Path(path)
     try:
-        total = len(parse_contacts(data).rows)
-        with click.progressbar(length=total, label=_("Loading contacts")) as bar:
-            done = [0]
-
-            def progress(n: int) -> None:
-                bar.update(n - done[0])
-                done[0] = n
-
-            record = run(data, Path(path).name, progress=progress)
+        with file.open("rb") as fh, click.progressbar(length=file.stat().st_size,
+                                                       label=_("Loading contacts")) as bar:
+            record = run(fh, file.name, progress=lambda _rows: bar.update(fh.tell() - bar.pos))
     except DomainError as err:
         _fail(err)
     db.session.commit()
@@ -163,6 +158,20 @@ def import_contacts(path: str) -> None:
         click.echo(_("Line %(line)s: %(reason)s", line=line, reason=REASONS[code]))
     click.echo(_("%(loaded)s of %(rows)s contacts loaded.", loaded=record.loaded,
                  rows=record.rows))
+
+
+@engage_cli.command("rotate-phone-key")
+def rotate_phone_key() -> None:
+    """Re-encrypt every kept phone number with the first key of PHONE_ENCRYPTION_KEY
+    (set NEW,OLD first; drop OLD after). One transaction: all or nothing."""
+    from engage.core.i18n import _
+    from engage.outreach.models import Contact
+    from engage.responses.models import Respondent
+    from engage.responses.phones import rotate_column
+
+    count = rotate_column(Respondent, "phone_encrypted") + rotate_column(Contact, "phone_encrypted")
+    db.session.commit()
+    click.echo(_("%(count)s phone numbers re-encrypted with the first key.", count=count))
 
 
 @engage_cli.command("worker")

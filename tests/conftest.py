@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -93,6 +94,27 @@ def db(app: Flask) -> Iterator[orm.scoped_session]:
         _db.session = original
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def example(db: orm.scoped_session) -> Callable[[], AbstractContextManager[None]]:
+    """A context per hypothesis example: a savepoint on the test's connection that the
+    session's own savepoints nest in, so requests may commit and the example still
+    leaves nothing behind for the next one."""
+    @contextmanager
+    def scope() -> Iterator[None]:
+        db.commit()
+        savepoint = db.get_bind().begin_nested()
+        _cached_spec.cache_clear()  # ids come again after a rollback
+        try:
+            yield
+        finally:
+            db.rollback()
+            savepoint.rollback()
+            db.expire_all()
+            _cached_spec.cache_clear()
+
+    return scope
 
 
 @pytest.fixture

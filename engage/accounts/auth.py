@@ -6,6 +6,7 @@ from flask_login import AnonymousUserMixin, LoginManager
 
 from engage.core.i18n import _l
 from engage.core.roles import Permission
+from engage.core.routing import bounded_int
 from engage.extensions import db
 
 
@@ -24,5 +25,10 @@ def configure_login(manager: LoginManager) -> None:
     manager.anonymous_user = Anonymous
 
     @manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        """The account named by the cookie, if the cookie is of its current session version."""
+        user_id, _sep, version = session_id.partition(":")
+        user = db.session.get(User, bounded) if (bounded := bounded_int(user_id)) else None
+        if user is None or not version.isdigit() or int(version) != user.session_version:
+            return None
+        return user

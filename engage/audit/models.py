@@ -1,5 +1,6 @@
-"""One row per audited staff action. ``detail`` holds figures and identifiers only:
-never a phone number, an e-mail address or anything a resident wrote."""
+"""One row per audited staff action. ``detail`` holds figures and identifiers only: never
+a resident's phone number or anything a resident wrote. Account events name the staff
+account's e-mail address, as an IT review asks, and the address a sign-in came from."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ EXPORT_RESPONSES = "export.responses"
 SURVEY_PUBLISH = "survey.publish"
 RESULTS_PUBLISH = "results.publish"
 ROLE_CHANGE = "role.change"
+ACCOUNT_CREATE = "account.create"
+ACCOUNT_DEACTIVATE = "account.deactivate"
+ACCOUNT_REACTIVATE = "account.reactivate"
+SIGN_IN = "sign_in"
+SIGN_IN_FAILED = "sign_in.failed"
+RESET_LINK_ISSUED = "password.reset_link"
+PASSWORD_RESET = "password.reset"  # noqa: S105 - an audit action, not a password
 PLAN_CHANGE = "plan.change"
 REPORT_PUBLISH = "report.publish"
 
@@ -27,6 +35,13 @@ ACTION_LABELS = {
     SURVEY_PUBLISH: _l("Survey published"),
     RESULTS_PUBLISH: _l("Results published"),
     ROLE_CHANGE: _l("Role changed"),
+    ACCOUNT_CREATE: _l("Account created"),
+    ACCOUNT_DEACTIVATE: _l("Account deactivated"),
+    ACCOUNT_REACTIVATE: _l("Account reactivated"),
+    SIGN_IN: _l("Signed in"),
+    SIGN_IN_FAILED: _l("Sign-in refused"),
+    RESET_LINK_ISSUED: _l("Password reset link issued"),
+    PASSWORD_RESET: _l("Password set with a reset link"),
     PLAN_CHANGE: _l("Plan, finding or action changed"),
     REPORT_PUBLISH: _l("Public report published or withdrawn"),
 }

@@ -19,12 +19,13 @@ def _current_user_id() -> int | None:
     return user.id if user and user.is_authenticated else None
 
 
-def record(action: str, subject: str, detail: Mapping[str, Any] | None = None) -> AuditEvent:
-    """Log ``action`` on ``subject`` by the signed-in staff member, if any.
+def record(action: str, subject: str, detail: Mapping[str, Any] | None = None,
+           user_id: int | None = None) -> AuditEvent:
+    """Log ``action`` on ``subject`` by ``user_id``, else the signed-in staff member, if any.
 
-    ``detail`` is for counts and identifiers (``{"rows": 120}``): never personal data.
+    ``detail`` is for counts and identifiers (``{"rows": 120}``): never residents' data.
     """
-    event = AuditEvent(action=action, subject=subject, user_id=_current_user_id(),
+    event = AuditEvent(action=action, subject=subject, user_id=user_id or _current_user_id(),
                        detail=dict(detail) if detail is not None else None)
     db.session.add(event)
     db.session.flush()

@@ -10,6 +10,7 @@ def explain(problem: Problem) -> str:
     p = dict(problem.params)
     messages = {
         "required": lambda: _("Please answer this question."),
+        "no_answer": lambda: _("We did not get an answer."),
         "choose_one": lambda: _("Please choose one of the options."),
         "choose_some": lambda: _("Please choose one or more of the options."),
         "yes_or_no": lambda: _("Please answer yes or no."),

@@ -26,6 +26,7 @@ from engage.core.errors import DomainError, flash_errors
 from engage.core.forms import Form
 from engage.core.i18n import _, resolve
 from engage.core.roles import Permission, require
+from engage.core.routing import int_arg, int_list
 from engage.extensions import db
 from engage.results.forms import available_breakdowns, read_filters
 from engage.results.summary import group_labels, threshold
@@ -123,13 +124,13 @@ def code(survey_id: int) -> str | Response:
     if not questions:
         abort(404)
     question = next((q for q in questions if q.key == request.args.get("question")), questions[0])
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg(request.args, "page", 1, minimum=1) or 1
     form = CodingForm()
     if form.validate_on_submit():
-        posted = request.form.getlist("answer", type=int)
+        posted = int_list(request.form, "answer")
         ids = answer_ids_of(survey.id, question.id, posted)
         try:
-            operations.code_answers({a: request.form.getlist(f"themes-{a}", type=int) for a in ids},
+            operations.code_answers({a: int_list(request.form, f"themes-{a}") for a in ids},
                                     coded_by=current_user.id)
         except DomainError as err:
             db.session.rollback()

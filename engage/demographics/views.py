@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -11,12 +11,14 @@ from engage.core.forms import Form
 from engage.core.i18n import _, _l
 from engage.core.named import named_entity_page
 from engage.core.roles import Permission, require
+from engage.core.uploads import accepts_upload
 from engage.demographics import (
     baseline_models,  # noqa: F401 - tables for the migrations
     baselines,
 )
 from engage.demographics.acs_tables import TABLES
 from engage.demographics.baseline_models import CensusImport, GeographyArea
+from engage.demographics.census import MAX_BYTES as CENSUS_MAX_BYTES
 from engage.demographics.models import Area
 from engage.extensions import db
 
@@ -30,8 +32,6 @@ def areas() -> str | Response:
 
 
 baselines_bp = Blueprint("baselines", __name__, url_prefix="/staff/baselines")
-#: Census downloads can be several megabytes (a city's tracts); the app-wide limit is small.
-CENSUS_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class CensusForm(Form):
@@ -45,13 +45,8 @@ class MappingForm(Form):
                         "neighborhood short name)"))
 
 
-@baselines_bp.url_value_preprocessor
-def _allow_census_uploads(endpoint: str | None, _values: dict | None) -> None:
-    if endpoint in ("baselines.index",) and request.method == "POST":
-        request.max_content_length = CENSUS_UPLOAD_BYTES
-
-
 @baselines_bp.route("/", methods=["GET", "POST"])
+@accepts_upload(CENSUS_MAX_BYTES)
 @require(Permission.MANAGE_SETUP)
 def index() -> str | Response | tuple[str, int]:
     """Census baselines in the UI: upload a table, map its tracts or ZIPs to areas."""

@@ -85,6 +85,8 @@ def step(survey: SurveySpec, state: State, inp: Input, policy: Policy = Policy()
         if question.required:
             return _stay(survey, state, Problem("required"))
         return _skip(survey, state)
+    if inp.mode == "text" and _says_nothing(inp) and question_type(question).storage != "none":
+        return _stay(survey, state, Problem("no_answer"))
     try:
         value = question_type(question).parse(question, inp.raw, inp.mode, state.locale)
     except InvalidAnswer as refused:
@@ -95,6 +97,13 @@ def step(survey: SurveySpec, state: State, inp: Input, policy: Policy = Policy()
         return _skip(survey, state)
     answers = {**state.answers, question.key: value}
     return _advance_from(survey, state, survey.index(question.key), answers, {question.key: value})
+
+
+def _says_nothing(inp: Input) -> bool:
+    """A text or keys with nothing in them (a picture alone, spaces) are no answer: asked
+    again, never taken as a skip, which residents say (SKIP). In a web form an empty
+    field is the resident's choice to leave it (``form`` mode)."""
+    return not any(raw.strip() for raw in inp.raw)
 
 
 def _stay(survey: SurveySpec, state: State, problem: Problem | None = None) -> Outcome:

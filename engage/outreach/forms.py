@@ -13,14 +13,13 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     Field,
-    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from engage.core.forms import Form
+from engage.core.forms import Form, IntegerField
 from engage.core.i18n import _l, language_name
 from engage.outreach.models import CampaignKind
 from engage.surveys.forms import MultiCheckboxField

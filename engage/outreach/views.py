@@ -10,10 +10,11 @@ from werkzeug.wrappers import Response
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, language_name, resolve
 from engage.core.roles import Permission, require
+from engage.core.uploads import accepts_upload
 from engage.demographics.models import Area
 from engage.extensions import db
 from engage.outreach import campaigns as ops
-from engage.outreach.contacts import NOTES, REASONS, import_contacts
+from engage.outreach.contacts import MAX_CONTACT_BYTES, NOTES, REASONS, import_contacts
 from engage.outreach.forms import ContactImportForm, campaign_form, to_utc
 from engage.outreach.models import Campaign, CampaignStatus, Contact, ContactImport
 from engage.outreach.targeting import language_group, under_represented
@@ -24,10 +25,10 @@ bp = Blueprint("outreach", __name__, url_prefix="/staff/outreach")
 
 
 @bp.route("/contacts", methods=["GET", "POST"])
+@accepts_upload(MAX_CONTACT_BYTES)
 @require(Permission.RUN_OUTREACH)
 def contacts() -> str | Response:
     form = ContactImportForm()
-    request.max_content_length = 21 * 1024 * 1024
     if form.validate_on_submit():
         try:
             record = import_contacts(form.file.data.stream, form.file.data.filename or "contacts.csv",

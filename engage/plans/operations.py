@@ -17,6 +17,7 @@ from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, language_name
 from engage.core.roles import Role
+from engage.demographics.standard import DIMENSIONS
 from engage.extensions import db
 from engage.plans import notify
 from engage.plans.models import (
@@ -93,6 +94,8 @@ def add_measure(user: User, objective: Objective, data: MeasureData) -> Measure:
         raise DomainError(_l("A gap to close is zero or more."))
     if data.target_gap is not None and not data.by_dimension:
         raise DomainError(_l("A gap between groups needs the groups: choose a dimension."))
+    if data.by_dimension and data.by_dimension not in DIMENSIONS:
+        raise DomainError(_l("Choose one of the groups offered."))
     measure = Measure(objective=objective, name=_clean(data.name), unit=data.unit[:32],
                       by_dimension=data.by_dimension or None, target_gap=data.target_gap,
                       target_date=data.target_date)

@@ -14,6 +14,7 @@ from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve
 from engage.core.named import named_entity_page
 from engage.core.roles import Permission, require
+from engage.core.routing import get_or_404
 from engage.demographics.standard import DIMENSIONS, dimension_label
 from engage.extensions import db
 from engage.plans import metrics
@@ -73,11 +74,10 @@ def plan(slug: str) -> str | Response:
             if what == "goal" and title.validate():
                 ops.add_goal(current_user, department, title.title.data)
             elif what == "objective" and title.validate():
-                goal = db.get_or_404(Goal, request.form.get("goal", type=int))
+                goal = get_or_404(Goal, request.form.get("goal"))
                 ops.add_objective(current_user, goal, title.title.data)
             elif what in ("rename", "remove") and request.form.get("part") in ops.PLAN_PARTS:
-                part = db.get_or_404(ops.PLAN_PARTS[request.form["part"]],
-                                     request.form.get("id", type=int))
+                part = get_or_404(ops.PLAN_PARTS[request.form["part"]], request.form.get("id"))
                 if what == "remove":
                     ops.remove_part(current_user, part)
                 elif title.validate():
@@ -85,7 +85,7 @@ def plan(slug: str) -> str | Response:
                 else:
                     flash(_("Please write a title."), "error")
             elif what == "measure" and measure.validate():
-                objective = db.get_or_404(Objective, request.form.get("objective", type=int))
+                objective = get_or_404(Objective, request.form.get("objective"))
                 ops.add_measure(current_user, objective, ops.MeasureData(
                     measure.name.data, measure.unit.data or "", measure.by_dimension.data or None,
                     float(measure.target_gap.data) if measure.target_gap.data is not None

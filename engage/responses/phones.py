@@ -8,10 +8,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from functools import lru_cache
+from typing import Any
 
 import phonenumbers
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from flask import current_app
+from sqlalchemy import select, update
+
+from engage.extensions import db
 
 
 class InvalidPhone(ValueError):
@@ -43,11 +48,20 @@ def phone_hash(e164: str) -> str:
     return hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()
 
 
-def _fernet() -> Fernet:
-    configured = current_app.config.get("PHONE_ENCRYPTION_KEY")
-    if configured:
-        return Fernet(configured.encode())
-    return Fernet(base64.urlsafe_b64encode(_derived(b"engage-phone-encryption")))
+def _fernet() -> MultiFernet:
+    """``PHONE_ENCRYPTION_KEY`` may list several keys, comma-separated: the first
+    encrypts, every one decrypts (a key being rotated out stays last until
+    ``flask engage rotate-phone-key`` has re-encrypted everything with the first)."""
+    configured = current_app.config.get("PHONE_ENCRYPTION_KEY") or ""
+    if not configured.strip():
+        configured = base64.urlsafe_b64encode(_derived(b"engage-phone-encryption")).decode()
+    return _fernet_for(configured)
+
+
+@lru_cache(maxsize=8)
+def _fernet_for(configured: str) -> MultiFernet:
+    """Built once per key setting: a contact import encrypts a number per line."""
+    return MultiFernet([Fernet(key.strip().encode()) for key in configured.split(",") if key.strip()])
 
 
 def encrypt(e164: str) -> bytes:
@@ -56,6 +70,20 @@ def encrypt(e164: str) -> bytes:
 
 def decrypt(token: bytes) -> str:
     return _fernet().decrypt(token).decode()
+
+
+def rotate_column(model: Any, column: str, batch: int = 1000) -> int:
+    """Re-encrypt every number kept in ``model.column`` with the first key; the count."""
+    fernet, done, last = _fernet(), 0, 0
+    attribute = getattr(model, column)
+    while True:
+        rows = db.session.execute(select(model.id, attribute).where(
+            model.id > last, attribute.is_not(None)).order_by(model.id).limit(batch)).all()
+        if not rows:
+            return done
+        db.session.execute(update(model), [{"id": row_id, column: fernet.rotate(token)}
+                                           for row_id, token in rows])
+        done, last = done + len(rows), rows[-1][0]
 
 
 def masked(e164: str) -> str:

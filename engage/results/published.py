@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
+from engage.audit import operations as audit
+from engage.audit.models import RESULTS_PUBLISH
+from engage.core.clock import utcnow
 from engage.core.errors import InvalidParameter
 from engage.core.i18n import _l
 from engage.results.filters import Filters
@@ -34,3 +37,9 @@ def public_breakdown(args: MultiDict, survey: Survey) -> str | None:
                 "Published results are of all respondents, broken down one way at a time: "
                 "filtered figures could be subtracted from them to reveal small groups."))
     return read_breakdown(args, survey_spec(survey))
+
+
+def set_results_published(survey: Survey, published: bool) -> None:
+    """Publish or withdraw the survey's results, audited."""
+    survey.results_published_at = utcnow() if published else None
+    audit.record(RESULTS_PUBLISH, f"survey:{survey.slug}", {"published": published})

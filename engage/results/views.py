@@ -8,9 +8,6 @@ from typing import NamedTuple
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
-from engage.audit import operations as audit
-from engage.audit.models import RESULTS_PUBLISH
-from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _, language_name, resolve
 from engage.core.roles import Permission, require
@@ -21,7 +18,7 @@ from engage.results.charts import choice_chart
 from engage.results.exports import CSV_HEADER, csv_response, csv_text, table_rows
 from engage.results.filters import RACE_ALONE, Filters
 from engage.results.forms import available_breakdowns, read_breakdown, read_filters
-from engage.results.published import PUBLISHED, public_breakdown
+from engage.results.published import PUBLISHED, public_breakdown, set_results_published
 from engage.results.queries import resolved, response_counts
 from engage.results.representation import B03002_LABELS, COMPARABLE, UNDER, representation
 from engage.results.summary import (
@@ -133,9 +130,7 @@ def chart_response(survey: Survey, spec: SurveySpec, key: str, by: str | None, l
 @require(Permission.PUBLISH_SURVEYS)
 def publish(survey_id: int) -> Response:
     survey = db.get_or_404(Survey, survey_id)
-    survey.results_published_at = None if survey.results_published_at else utcnow()
-    audit.record(RESULTS_PUBLISH, f"survey:{survey.slug}",
-                 {"published": survey.results_published_at is not None})
+    set_results_published(survey, survey.results_published_at is None)
     flash(_("The results are public now, with small groups hidden.") if survey.results_published_at
           else _("The results are no longer public."), "success")
     return redirect(url_for(".staff_results", survey_id=survey.id))

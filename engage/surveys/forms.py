@@ -13,7 +13,6 @@ from wtforms import (
     DateField,
     DecimalField,
     Field,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from engage.core.forms import Form
+from engage.core.forms import Form, IntegerField
 from engage.core.i18n import _l, language_name
 from engage.surveys.labels import CHANNEL_LABELS, TYPE_LABELS
 

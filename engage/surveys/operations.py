@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engage.audit import operations as audit
+from engage.audit.models import SURVEY_PUBLISH
 from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, is_valid_code, language_name, normalise_code
@@ -237,6 +239,7 @@ def publish_survey(survey: Survey) -> None:
     survey.published_at = survey.published_at or utcnow()
     survey.revision = new_revision()
     db.session.flush()
+    audit.record(SURVEY_PUBLISH, f"survey:{survey.slug}")
 
 
 def close_survey(survey: Survey) -> None:

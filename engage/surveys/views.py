@@ -6,8 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engage.audit import operations as audit
-from engage.audit.models import SURVEY_PUBLISH
 from engage.channels.sms.compose import question_text
 from engage.channels.sms.encoding import SmsCost, sms_cost
 from engage.channels.web.forms import answer_form
@@ -298,7 +296,6 @@ def change_status(survey_id: int, action: str) -> Response:
     try:
         if action == "publish":
             operations.publish_survey(survey)
-            audit.record(SURVEY_PUBLISH, f"survey:{survey.slug}")
             flash(_("Published. Residents can now answer at /s/%(slug)s.", slug=survey.slug),
                   "success")
         else:

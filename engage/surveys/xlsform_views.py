@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from werkzeug.wrappers import Response
@@ -14,6 +14,7 @@ from engage.core.errors import DomainError
 from engage.core.forms import Form
 from engage.core.i18n import _, _l
 from engage.core.roles import Permission, require
+from engage.core.uploads import accepts_upload
 from engage.extensions import db
 from engage.surveys import xlsform
 from engage.surveys.models import Survey
@@ -29,15 +30,8 @@ class ImportForm(Form):
     publish = BooleanField(_l("Publish now"))
 
 
-@bp.url_value_preprocessor
-def _allow_workbook_uploads(endpoint: str | None, _values: dict | None) -> None:
-    """A form is larger than the app-wide request limit allows. This runs before the CSRF
-    check reads the body, which a view would be too late for."""
-    if endpoint == "xlsform.import_survey":
-        request.max_content_length = xlsform.MAX_BYTES + 64 * 1024
-
-
 @bp.route("/import", methods=["GET", "POST"])
+@accepts_upload(xlsform.MAX_BYTES)
 @require(Permission.EDIT_SURVEYS)
 def import_survey() -> tuple[str, int] | Response:
     form = ImportForm()

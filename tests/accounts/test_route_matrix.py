@@ -9,7 +9,8 @@ from flask import Flask
 
 from engage.core.roles import ROLE_PERMISSIONS, Role
 
-PUBLIC_STAFF_ENDPOINTS = {"accounts.login", "accounts.logout"}
+#: Pages under /staff anyone may open: signing in and out, and where a reset link leads.
+PUBLIC_STAFF_ENDPOINTS = {"accounts.login", "accounts.logout", "accounts.reset"}
 
 
 def staff_routes(app: Flask) -> list[tuple[str, str, str]]:

@@ -85,8 +85,11 @@ def test_publishing_and_role_changes_are_recorded(client, db, login, make_survey
     viewer = make_user("viewer")
     client.post(f"/staff/users/{viewer.id}/role", data={"csrf_token": token, "role": "staff",
                                                         "department_id": "0"})
-    events = db.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action.in_(
+        ["results.publish", "role.change"])).order_by(AuditEvent.id)).all()
     assert [(e.action, e.subject, e.user_id) for e in events] == [
         ("results.publish", f"survey:{survey.slug}", admin.id),
         ("role.change", f"user:{viewer.id}", admin.id)]
+    assert events[1].detail["old_role"] == "viewer" and events[1].detail["new_role"] == "staff"
+    assert events[1].detail["email"] == viewer.email
     assert "role.change" in client.get("/staff/audit").get_data(as_text=True)

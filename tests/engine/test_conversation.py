@@ -154,3 +154,29 @@ def test_any_sequence_of_inputs_leaves_a_consistent_state(seq: list[Input], pati
             assert visible_required <= set(state.answers)
         position, total = progress(SURVEY, state)
         assert 1 <= position <= total
+
+
+@settings(max_examples=200)
+@given(st.lists(inputs, max_size=20), st.lists(st.text(alphabet=" \t\n\u00a0", max_size=3), min_size=1,
+                                               max_size=4), st.booleans())
+def test_an_empty_text_answers_nothing_and_skips_nothing(seq: list[Input], blanks: list[str],
+                                                         patient: bool) -> None:
+    """A text or keys with nothing in them (a picture alone) leave the state as it was and
+    ask the same question, however often they come; skipping is said (SKIP)."""
+    policy = Policy(max_misses=None if patient else 3)
+    out = start(SURVEY, "en")
+    for inp in seq:
+        out = step(SURVEY, out.state, inp, policy)
+    if out.state.done:
+        return
+    for blank in blanks:
+        again = step(SURVEY, out.state, Input(Action.ANSWER, (blank,) if blank else ()), policy)
+        assert again.problem is not None and again.problem.code == "no_answer"
+        assert (again.state, again.question, again.changes, again.skipped) == \
+            (out.state, out.question, {}, False)
+
+
+def test_an_empty_field_in_a_web_form_leaves_an_optional_question_unanswered() -> None:
+    state = step(SURVEY, start(SURVEY, "en").state, answer("own")).state  # at NEEDS, optional
+    out = step(SURVEY, state, answer("", mode="form"))
+    assert out.skipped and out.question == AGE and out.problem is None

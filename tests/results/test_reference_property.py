@@ -12,8 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -35,7 +34,7 @@ from engage.results.summary import QuestionSummary, summarize
 from engage.results.weighting import Weights, compute_weights, margins
 from engage.surveys import operations
 from engage.surveys.models import Survey
-from engage.surveys.queries import _cached_spec, survey_spec
+from engage.surveys.queries import survey_spec
 from tests.demographics.test_census import TRACT_A, TRACT_B, data_csv
 from tests.results.reference import (
     ALL,
@@ -85,27 +84,6 @@ def restore_threshold(app):  # type: ignore[no-untyped-def]
     saved = app.config["SUPPRESSION_THRESHOLD"]
     yield
     app.config["SUPPRESSION_THRESHOLD"] = saved
-
-
-@pytest.fixture
-def example(db):  # type: ignore[no-untyped-def]
-    """A context per hypothesis example: a savepoint on the test's connection that the
-    session's own savepoints nest in, so requests may commit (the API does) and the
-    example still leaves nothing behind."""
-    @contextmanager
-    def scope() -> Iterator[None]:
-        db.commit()
-        savepoint = db.get_bind().begin_nested()
-        _cached_spec.cache_clear()  # ids come again after a rollback
-        try:
-            yield
-        finally:
-            db.rollback()
-            savepoint.rollback()
-            db.expire_all()
-            _cached_spec.cache_clear()
-
-    return scope
 
 
 def new_survey(make_survey, areas: list[Area], dimensions: list[str]) -> Survey:  # type: ignore[no-untyped-def]

@@ -55,9 +55,23 @@ def question_text(q: QuestionSpec, locale: str, default: str) -> str:
     return "\n".join(lines)
 
 
-def problem_text(problem: Problem, locale: str) -> str:
+def problem_text(problem: Problem, locale: str, q: QuestionSpec | None = None,
+                 pictures: bool = False) -> str:
+    """Why the answer was refused; for a picture sent instead of one, that pictures
+    cannot be read and how to answer instead."""
     with force_locale(locale):
+        if pictures and problem.code == "no_answer":
+            return unreadable_pictures(q)
         return explain(problem)
+
+
+def unreadable_pictures(q: QuestionSpec | None) -> str:
+    """What to send instead of a picture, as the question is answered."""
+    if q is None or q.type == "free_text":
+        return _("We cannot read pictures. Please answer in words.")
+    if q.type == "multiple_choice":
+        return _("We cannot read pictures. Please reply with the numbers of your answers.")
+    return _("We cannot read pictures. Please reply with a number.")
 
 
 def language_menu(locales: Sequence[str]) -> str:

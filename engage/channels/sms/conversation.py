@@ -40,6 +40,8 @@ class Inbound:
     sid: str
     sender: str  # as Twilio sends it; normalised and hashed here, never stored
     body: str
+    #: Pictures and other attachments (NumMedia): none of them can be read as an answer.
+    media: int = 0
     #: From the staff phone simulator: responses it starts are labelled synthetic.
     simulated: bool = False
 
@@ -75,7 +77,7 @@ def handle_inbound(inbound: Inbound) -> str | None:
         db.session.flush()
     except IntegrityError as err:  # the same sid, committed by another request meanwhile
         raise DuplicateDelivery(inbound.sid) from err
-    reply = _respond(respondent, body, inbound.simulated) if respondent is not None else None
+    reply = _respond(respondent, body, inbound) if respondent is not None else None
     message.reply = reply
     if reply:
         conv = db.session.get(SmsConversation, respondent.id) if respondent else None
@@ -87,7 +89,7 @@ def handle_inbound(inbound: Inbound) -> str | None:
     return reply
 
 
-def _respond(respondent: Respondent, body: str, simulated: bool = False) -> str | None:
+def _respond(respondent: Respondent, body: str, inbound: Inbound) -> str | None:
     cmd = command(body, opted_out=respondent.opted_out)
     locale = respondent.locale or "en"
     if cmd is Command.STOP:  # a stop wins over everything, and is confirmed once
@@ -106,7 +108,7 @@ def _respond(respondent: Respondent, body: str, simulated: bool = False) -> str 
     conv = db.session.get(SmsConversation, respondent.id)
     if keyword_hit is not None:
         survey, keyword_locale = keyword_hit
-        return _begin(respondent, conv, survey, keyword_locale, simulated)
+        return _begin(respondent, conv, survey, keyword_locale, inbound.simulated)
     survey = db.session.get(Survey, conv.survey_id) if conv is not None else None
     if conv is None or conv.stage == Stage.DONE or expired(conv, survey):
         return compose.help_text(locale, open_keywords())
@@ -116,16 +118,17 @@ def _respond(respondent: Respondent, body: str, simulated: bool = False) -> str 
         return compose.help_text(locale, open_keywords())
     if conv.stage == Stage.INVITED:
         locale = respondent.locale if respondent.locale in survey.locales else None
-        return _begin(respondent, conv, survey, locale, simulated)
+        return _begin(respondent, conv, survey, locale, inbound.simulated)
     spec = survey_spec(survey, Channel.SMS)
     if conv.stage == Stage.LANGUAGE:
-        return _chose_language(respondent, conv, survey, spec, body, simulated)
+        return _chose_language(respondent, conv, survey, spec, body, inbound.simulated)
     if conv.stage == Stage.RESUME:
-        return _chose_resume(respondent, conv, survey, spec, body, simulated)
+        return _chose_resume(respondent, conv, survey, spec, body, inbound.simulated)
     if cmd is Command.LANGUAGE:
         conv.stage = Stage.LANGUAGE
         return compose.choose_language_text(spec.locales, locale)
-    return _answer(conv, survey, spec, Input(ENGINE_ACTIONS.get(cmd, Action.ANSWER), (body,)))
+    return _answer(conv, survey, spec, Input(ENGINE_ACTIONS.get(cmd, Action.ANSWER), (body,)),
+                   pictures=inbound.media > 0)
 
 
 # -- surveys and keywords ------------------------------------------------------------
@@ -244,7 +247,10 @@ def _chose_resume(respondent: Respondent, conv: SmsConversation, survey: Survey,
                                response.locale)
 
 
-def _answer(conv: SmsConversation, survey: Survey, spec: SurveySpec, inp: Input) -> str:
+def _answer(conv: SmsConversation, survey: Survey, spec: SurveySpec, inp: Input,
+            pictures: bool = False) -> str:
+    """The engine's step for what the resident texted (an empty text with pictures is
+    no answer: the engine asks again, and the reply says pictures cannot be read)."""
     response = db.session.get(Response, conv.response_id)
     assert response is not None
     state = responses.load_state(response, spec)
@@ -255,7 +261,9 @@ def _answer(conv: SmsConversation, survey: Survey, spec: SurveySpec, inp: Input)
     responses.apply_outcome(response, spec, outcome)
     text = _next_text(conv, survey, spec, outcome)
     if outcome.problem:
-        return f"{compose.problem_text(outcome.problem, outcome.state.locale)}\n{text}"
+        problem = compose.problem_text(outcome.problem, outcome.state.locale, outcome.question,
+                                       pictures)
+        return f"{problem}\n{text}"
     return text
 
 

@@ -15,6 +15,7 @@ from engage.channels.sms.models import Message
 from engage.core.forms import Form
 from engage.core.i18n import _, _l
 from engage.core.roles import Permission, require
+from engage.core.routing import int_arg
 from engage.extensions import db
 from engage.responses.models import Respondent
 from engage.responses.phones import InvalidPhone, normalise, phone_hash
@@ -72,7 +73,7 @@ def _transcript(raw_phone: str) -> list[Message]:
 @require(Permission.USE_MESSAGES)
 def messages() -> str:
     """Recent texts both ways with their delivery status; residents by number only."""
-    survey_id = request.args.get("survey", type=int)
+    survey_id = int_arg(request.args, "survey", minimum=1)
     query = select(Message).order_by(Message.id.desc()).limit(200)
     if survey_id:
         query = query.where(Message.survey_id == survey_id)

@@ -21,7 +21,7 @@ def record_status(message_id: int | None, sid: str, status: str, error_code: str
         message = db.session.scalar(select(Message).where(Message.sid == sid))
     if message is None or status not in _RANK:
         return False
-    if message.sid is None and sid:
+    if message.sid is None and sid and not _taken(sid):
         message.sid = sid
     if _RANK[status] >= _RANK.get(message.status, 0):
         message.status = status
@@ -29,3 +29,9 @@ def record_status(message_id: int | None, sid: str, status: str, error_code: str
             message.error_code = str(error_code)[:16]
     db.session.flush()
     return True
+
+
+def _taken(sid: str) -> bool:
+    """Another message's SID (only a forged or confused callback says so): not copied,
+    since the column is unique."""
+    return db.session.scalar(select(Message.id).where(Message.sid == sid)) is not None

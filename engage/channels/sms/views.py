@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
 from engage.channels.sms.conversation import DuplicateDelivery, Inbound, handle_inbound
 from engage.channels.sms.models import Message
 from engage.channels.sms.status import record_status
-from engage.channels.twilio_auth import require_twilio_signature
+from engage.channels.twilio_auth import twilio_webhook
+from engage.channels.twilio_params import count, sid, text
+from engage.core.routing import int_arg
 from engage.extensions import csrf, db
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
@@ -24,23 +26,22 @@ def twiml(reply: str | None) -> Response:
 
 
 @bp.post("/inbound")
+@twilio_webhook
 def inbound() -> Response:
-    require_twilio_signature()
-    sid = request.form.get("MessageSid", "")
-    if not sid:
-        abort(400)
-    text = Inbound(sid=sid, sender=request.form.get("From", ""), body=request.form.get("Body", ""))
+    message_sid = sid("MessageSid")
+    incoming = Inbound(sid=message_sid, sender=request.form.get("From", ""),
+                       body=request.form.get("Body", ""), media=count("NumMedia") or 0)
     try:
-        reply = handle_inbound(text)
+        reply = handle_inbound(incoming)
     except DuplicateDelivery:
         db.session.rollback()
-        reply = db.session.scalar(select(Message.reply).where(Message.sid == sid))
+        reply = db.session.scalar(select(Message.reply).where(Message.sid == message_sid))
     return twiml(reply)
 
 
 @bp.post("/status")
+@twilio_webhook
 def status() -> tuple[str, int]:
-    require_twilio_signature()
-    record_status(request.args.get("m", type=int), request.form.get("MessageSid", ""),
-                  request.form.get("MessageStatus", ""), request.form.get("ErrorCode"))
+    record_status(int_arg(request.args, "m", minimum=1), sid("MessageSid"),
+                  request.form.get("MessageStatus", ""), text("ErrorCode", 16) or None)
     return "", 204

@@ -4,7 +4,7 @@ comes back to us instead of hanging up."""
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -12,6 +12,7 @@ from engage.channels.voice.call import Ask, Turn
 from engage.channels.voice.models import VoicePrompt
 from engage.channels.voice.script import Utterance
 from engage.channels.voice.voices import Voice, voice_for
+from engage.core.urls import public_url
 from engage.extensions import db
 from engage.surveys.models import Survey
 
@@ -46,12 +47,6 @@ class Speaker:
             voice = voice_for(None, "en")  # never silent: a missing recording is read in English
         if utterance.text:
             node.say(utterance.text, voice=voice.say_voice, language=voice.say_language)
-
-
-def public_url(endpoint: str, **values: object) -> str:
-    """The address Twilio must use (and signs): the configured public base."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return base + url_for(endpoint, **values)
 
 
 def render(turn: Turn, step: int) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 
-from engage.channels.twilio_auth import require_twilio_signature
+from engage.channels.twilio_auth import twilio_webhook
+from engage.channels.twilio_params import count, sid, text
 from engage.channels.voice.call import CallEvent, DuplicateCall, handle_call
 from engage.channels.voice.models import VoiceCall, VoicePrompt
 from engage.channels.voice.twiml import render
 from engage.core.clock import utcnow
+from engage.core.routing import int_arg
 from engage.extensions import csrf, db
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -18,19 +20,15 @@ csrf.exempt(bp)  # Twilio signs its requests instead
 
 
 def event_from_request(first: bool) -> CallEvent:
-    """The request's parameters, read defensively: any of them may be missing or odd."""
+    """The request's parameters: text cut to size, ids and numbers checked (400)."""
     form = request.form
-    sid = form.get("CallSid", "")[:64]
-    if not sid:
-        abort(400)
-    confidence = form.get("Confidence", type=float)
     return CallEvent(
-        call_sid=sid, caller=form.get("From", ""),
-        step=None if first else request.args.get("s", type=int, default=-1),
+        call_sid=sid("CallSid"), caller=form.get("From", ""),
+        step=None if first else int_arg(request.args, "s", default=-1),
         digits=form.get("Digits", "")[:64], speech=form.get("SpeechResult", "")[:500],
-        confidence=confidence, recording_url=form.get("RecordingUrl", ""),
-        recording_sid=form.get("RecordingSid", ""),
-        recording_duration=form.get("RecordingDuration", type=int, default=0),
+        confidence=form.get("Confidence", type=float), recording_url=text("RecordingUrl", 500),
+        recording_sid=form.get("RecordingSid", ""),  # checked with every id
+        recording_duration=count("RecordingDuration") or 0,
         silence=request.args.get("silence") == "1",
     )
 
@@ -55,29 +53,29 @@ def twiml(text: str) -> Response:
 
 
 @bp.post("/inbound")
+@twilio_webhook
 def inbound() -> Response:
-    require_twilio_signature()
     return twiml(answer(event_from_request(first=True)))
 
 
 @bp.post("/gather")
+@twilio_webhook
 def gather() -> Response:
-    require_twilio_signature()
     return twiml(answer(event_from_request(first=False)))
 
 
 @bp.post("/status")
+@twilio_webhook
 def status() -> tuple[str, int]:
     """The call ended (or moved on): answers given so far are kept as they are."""
-    require_twilio_signature()
-    call = db.session.scalar(select(VoiceCall).where(
-        VoiceCall.call_sid == request.form.get("CallSid", "")[:64]))
-    state = request.form.get("CallStatus", "")[:16]
+    call = db.session.scalar(select(VoiceCall).where(VoiceCall.call_sid == sid("CallSid")))
+    state = text("CallStatus", 16)
+    duration = count("CallDuration", None)
     if call is not None and state:
         call.status = state
         if state in ("completed", "busy", "failed", "no-answer", "canceled"):
             call.ended_at = call.ended_at or utcnow()
-            call.duration = request.form.get("CallDuration", type=int)
+            call.duration = duration
     return "", 204
 
 

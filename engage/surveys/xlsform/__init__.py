@@ -9,6 +9,10 @@ converts with pyxform and imports back with nothing lost.
 Reading (:func:`read_xlsform`) turns a workbook into plain data; :func:`import_survey`
 creates it through the survey operations, which flush only: the caller commits, or rolls
 back on :class:`~engage.core.errors.DomainError` (which :class:`XLSFormError` is).
+
+The work a file can cause is bounded: the caps in ``format.py`` are checked before the
+work each one bounds (``workbook.py`` streams only the parts a form needs, through
+defusedxml), so a zip bomb or a sheet claiming a million rows is refused in about a second.
 """
 
 from engage.surveys.xlsform.expressions import (

@@ -18,11 +18,46 @@ from engage.surveys.operations import (
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: Refuse bigger files before parsing: a real form is tens of kilobytes, and a zip
-#: can inflate a thousandfold.
-MAX_BYTES = 2 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 40 * 1024 * 1024
+# Caps on the work a workbook may ask for, each checked before the work it bounds (see
+# workbook.py). A real form is tens of kilobytes; the largest we mean to take, 5,000 choices
+# with 200-character labels in six languages, is a 0.9 MB upload that unpacks to 9.5 MB,
+# 30,000 texts, 40,000 cells and 155,000 XML elements: inside every cap by 2.5 times or more.
+# Past a cap, a file is refused within about a second of work.
+MB = 1024 * 1024
+#: The upload itself, read no further: a form with long lists and six languages' labels
+#: (the other caps, not this one, bound the work).
+MAX_BYTES = 5 * MB
+#: All parts of the zip together once unpacked, as its directory declares them.
+MAX_UNZIPPED_BYTES = 40 * MB
+#: One part unpacked, declared or actually read: the shared texts or one sheet.
+MAX_MEMBER_BYTES = 24 * MB
+#: Parts in the zip: Excel writes about a dozen, plus three or four per extra sheet.
+MAX_MEMBERS = 200
+#: How far a part may inflate: spreadsheet XML packs 5 to 30 times, a zip bomb about 1,000.
+MAX_RATIO = 100
+#: Parts smaller than this may inflate further: small XML packs well and costs nothing.
+RATIO_GRACE_BYTES = 1 * MB
+#: Distinct texts in the workbook (sharedStrings.xml): six languages of 5,000 choices is 30,000.
+MAX_SHARED_STRINGS = 100_000
+#: XML elements read in all, the unit of parsing work: two or three microseconds each.
+MAX_ELEMENTS = 400_000
+#: Rows after the header row: room for a 5,000-choice list.
 MAX_ROWS = 5000
+#: Columns holding a value: six languages of every text column need under 100 (Excel 2003 had 256).
+MAX_COLUMNS = 256
+#: Characters in one cell: what Excel itself allows.
+MAX_CELL_CHARS = 32_767
+#: Cells in one sheet, empty formatted ones included: 30 on each of 5,000 rows.
+MAX_CELLS = 150_000
+#: Questions, which import writes one by one (its time grows with their square): the
+#: largest ODK household surveys ask about a thousand.
+MAX_QUESTIONS = 1000
+#: Choices the questions hold in all, a list once for each question asking it: the rows an
+#: import writes. A 5,000-choice list fits, asked four times.
+MAX_CHOICES = 20_000
+#: Problems listed before reading stops: a page a person can work through, where a crafted
+#: cell could otherwise list thousands (one per word).
+MAX_PROBLEMS = 100
 
 # Engage's own columns (ODK tools ignore columns they do not know).
 ENGAGE_TYPE = "engage_type"  # survey: "yes_no" on a select_one of yes/no
@@ -78,6 +113,10 @@ EXPORT_TYPES = {"single_choice": "select_one {list}", "yes_no": "select_one {lis
 SETTINGS_ROW = 2
 
 NEED_LABEL = _l("Give a label in at least one language.")
+TOO_MANY_QUESTIONS = _l("The survey has more than %(count)s questions up to this row.",
+                        count=MAX_QUESTIONS)
+TOO_MANY_CHOICES = _l("The questions up to this row hold more than %(count)s choices in all (a list "
+                      "counts once for each question using it).", count=MAX_CHOICES)
 CHOICE_NAME_RULE = _l("A choice name must be 1 to 64 characters, without spaces or quotes.")
 
 
@@ -115,6 +154,17 @@ class XLSFormError(DomainError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__(*problems)
         self.problems = list(problems)
+
+
+class Problems(list[Problem]):
+    """The problems found so far; the one past :data:`MAX_PROBLEMS` stops reading."""
+
+    def append(self, problem: Problem) -> None:
+        if len(self) >= MAX_PROBLEMS:
+            raise XLSFormError([*self, Problem(None, None, None, _l(
+                "Reading stopped after %(count)s problems: fix these and try again.",
+                count=MAX_PROBLEMS))])
+        super().append(problem)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -50,6 +51,8 @@ from engage.surveys.xlsform.format import (
     ENGAGE_PUBLISH,
     ENGAGE_THANKS,
     ENGAGE_TYPE,
+    MAX_CHOICES,
+    MAX_QUESTIONS,
     NEED_LABEL,
     PLAIN_TYPES,
     RATING_PARAMETERS,
@@ -58,10 +61,13 @@ from engage.surveys.xlsform.format import (
     SETTINGS_ROW,
     SKIPPED_TYPES,
     SURVEY,
+    TOO_MANY_CHOICES,
+    TOO_MANY_QUESTIONS,
     TYPE_PHRASES,
     UNSUPPORTED_COLUMNS,
     ImportedSurvey,
     Problem,
+    Problems,
     XLSFormError,
 )
 from engage.surveys.xlsform.sheets import (
@@ -80,6 +86,7 @@ from engage.surveys.xlsform.sheets import (
 
 def _read_choices(sheet: Sheet, problems: list[Problem]) -> dict[str, list[ChoiceData]]:
     lists: dict[str, list[ChoiceData]] = {}
+    named: set[tuple[str, str]] = set()  # (list, name): a list may hold thousands
     for row in sheet.rows:
         cells = Cells(sheet, row, problems)
         list_name, value = cells.get("list_name"), cells.get("name")
@@ -89,9 +96,10 @@ def _read_choices(sheet: Sheet, problems: list[Problem]) -> dict[str, list[Choic
         choices = lists.setdefault(list_name, [])
         if not CHOICE_VALUE_RE.match(value):
             cells.refuse("name", CHOICE_NAME_RULE)
-        elif any(c.value == value for c in choices):
+        elif (list_name, value) in named:
             cells.refuse("name", _l("The list %(list)s already has a choice named %(name)s.",
                                     list=list_name, name=value))
+        named.add((list_name, value))
         label = cells.texts("label")
         if not label:
             cells.refuse("label", NEED_LABEL)
@@ -125,6 +133,7 @@ def _read_questions(sheet: Sheet, lists: Mapping[str, list[ChoiceData]],
     earlier: Earlier = {}
     rows: list[int] = []
     groups: list[int] = []
+    size = _Size()
     for row in sheet.rows:
         cells = Cells(sheet, row, problems)
         words = type_words(cells.get("type"))
@@ -146,6 +155,7 @@ def _read_questions(sheet: Sheet, lists: Mapping[str, list[ChoiceData]],
         elif words[0] not in SKIPPED_TYPES:
             before = len(problems)
             key, question = _read_question(cells, words, lists, earlier)
+            size.add(question, cells)
             if key in earlier:
                 cells.refuse("name", _l("Another question already uses the code %(key)s.", key=key))
             elif key:
@@ -157,6 +167,25 @@ def _read_questions(sheet: Sheet, lists: Mapping[str, list[ChoiceData]],
         problems.append(Problem(sheet.name, number, sheet.header("type"),
                                 _l("This begin_group has no end_group.")))
     return [q for q in earlier.values() if q is not None], rows
+
+
+@dataclass
+class _Size:
+    """What import would write for the questions read so far. Reading stops past the caps:
+    a small file can ask a list of thousands of choices on thousands of rows."""
+
+    questions: int = 0
+    choices: int = 0
+
+    def add(self, question: QuestionData | None, cells: Cells) -> None:
+        if question is not None:
+            self.questions += 1
+            self.choices += len(question.choices)
+        message = (TOO_MANY_QUESTIONS if self.questions > MAX_QUESTIONS
+                   else TOO_MANY_CHOICES if self.choices > MAX_CHOICES else None)
+        if message is not None:
+            raise XLSFormError([Problem(cells.sheet.name, cells.row.number,
+                                        cells.sheet.header("type"), message)])
 
 
 def _read_question(cells: Cells, words: list[str], lists: Mapping[str, list[ChoiceData]],
@@ -329,7 +358,7 @@ def read_xlsform(fileobj: IO[bytes]) -> ImportedSurvey:
     survey_sheet = sheets[SURVEY]
     choices, settings = sheets.get(CHOICES, Sheet(CHOICES)), sheets.get(SETTINGS, Sheet(SETTINGS))
     values = next((r for r in settings.rows if r.number == SETTINGS_ROW), Row(SETTINGS_ROW, ()))
-    problems: list[Problem] = []
+    problems: list[Problem] = Problems()
     default = default_language(settings, values, (survey_sheet, choices, settings), problems)
     locales = [default]
     for sheet in (survey_sheet, choices, settings):

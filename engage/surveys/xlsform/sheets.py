@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
-
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from functools import cached_property
+from typing import IO
 
 from engage.core.i18n import _l, is_valid_code, language_name, normalise_code
 from engage.demographics.standard import DIMENSIONS
 from engage.surveys.models import Channel
 from engage.surveys.xlsform.format import (
+    CHOICES,
     CODE_IN_NAME,
     COLUMN_ALIASES,
     LANGUAGE_NAMES,
     MAX_BYTES,
-    MAX_ROWS,
-    MAX_UNZIPPED_BYTES,
+    MB,
+    SETTINGS,
+    SURVEY,
     TEXT_COLUMNS,
     Problem,
     XLSFormError,
     unknown_language,
 )
+from engage.surveys.xlsform.workbook import RowValues, read_sheets
 
 # -- reading the workbook ------------------------------------------------------------
 
@@ -52,15 +51,23 @@ class Sheet:
     #: Language code of each text column, by column index.
     codes: dict[int, str] = field(default_factory=dict)
 
+    @cached_property
+    def _named(self) -> dict[str, list[Column]]:
+        """Columns by name: every cell read looks one up, and a sheet may be wide."""
+        named: dict[str, list[Column]] = {}
+        for column in self.columns:
+            named.setdefault(column.name, []).append(column)
+        return named
+
     def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name and c.language is None), None)
+        return next((c for c in self._named.get(name, ()) if c.language is None), None)
 
     def header(self, name: str) -> str:
-        found = self.column(name) or next((c for c in self.columns if c.name == name), None)
+        found = self.column(name) or next(iter(self._named.get(name, ())), None)
         return found.header if found else name
 
     def text_columns(self, name: str) -> list[Column]:
-        return [c for c in self.columns if c.name == name and c.index in self.codes]
+        return [c for c in self._named.get(name, ()) if c.index in self.codes]
 
 
 @dataclass
@@ -108,39 +115,25 @@ def _column(index: int, header: str) -> Column:
                   language.strip() if _sep else None)
 
 
-def _sheet(name: str, worksheet: Any) -> Sheet:
-    rows = worksheet.iter_rows(values_only=True)
-    headers = [_text(v) for v in next(rows, ())]
-    sheet = Sheet(name, [_column(i, h) for i, h in enumerate(headers) if h])
-    for number, values in enumerate(rows, start=2):
-        if number > MAX_ROWS + 1:
-            raise XLSFormError([Problem(name, None, None, _l(
-                "The sheet has more than %(count)s rows.", count=MAX_ROWS))])
+def _sheet(name: str, rows: list[RowValues]) -> Sheet:
+    headers = next((values for number, values in rows if number == 1), ())
+    sheet = Sheet(name, [_column(i, h) for i, h in enumerate(map(_text, headers)) if h])
+    for number, values in rows:
         cells = tuple(_text(v) for v in values)
-        if any(cells):
+        if number > 1 and any(cells):
             sheet.rows.append(Row(number, cells))
     return sheet
 
 
 def open_workbook(fileobj: IO[bytes]) -> dict[str, Sheet]:
+    """The survey, choices and settings sheets of an uploaded workbook, read within the
+    caps of :mod:`~engage.surveys.xlsform.format`."""
     data = fileobj.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise XLSFormError([Problem(None, None, None, _l(
-            "The file is larger than %(size)s MB.", size=MAX_BYTES // (1024 * 1024)))])
-    not_xlsx = XLSFormError([Problem(None, None, None, _l(
-        "This is not an Excel workbook (.xlsx). Save the form as .xlsx and try again."))])
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise not_xlsx
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as err:
-        raise not_xlsx from err
-    try:
-        return {ws.title.strip().lower(): _sheet(ws.title.strip().lower(), ws)
-                for ws in book.worksheets}
-    finally:
-        book.close()
+            "The file is larger than %(size)s MB.", size=MAX_BYTES // MB))])
+    return {name: _sheet(name, rows)
+            for name, rows in read_sheets(data, (SURVEY, CHOICES, SETTINGS)).items()}
 
 
 # -- languages -----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import xml.etree.ElementTree as ET
 
@@ -11,6 +12,11 @@ from twilio.request_validator import RequestValidator
 from config import TestingConfig
 
 _sids = itertools.count(1)
+
+
+def message_sid(name: object) -> str:
+    """A MessageSid shaped as Twilio's (SM and 32 hex digits), the same for the same name."""
+    return "SM" + hashlib.md5(str(name).encode()).hexdigest()
 
 
 def signed(url_path: str, params: dict[str, str]) -> dict[str, str]:
@@ -35,7 +41,7 @@ class Phone:
                   **extra}
         return self.client.post("/sms/inbound", data=params, headers=signed("/sms/inbound", params))
 
-    def text(self, body: str, sid: str | None = None) -> str | None:
-        response = self.post(body, sid)
+    def text(self, body: str, sid: str | None = None, **extra: str) -> str | None:
+        response = self.post(body, sid, **extra)
         assert response.status_code == 200, response.get_data(as_text=True)
         return reply_of(response.get_data(as_text=True))

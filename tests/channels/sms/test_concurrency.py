@@ -13,7 +13,7 @@ from engage.extensions import db
 from engage.responses.models import Response
 from engage.responses.operations import load_answers
 from engage.surveys.queries import survey_spec
-from tests.channels.sms.phone import reply_of, signed
+from tests.channels.sms.phone import message_sid, reply_of, signed
 from tests.factories import QUESTIONS, survey_data
 
 
@@ -38,14 +38,14 @@ def test_simultaneous_texts_take_turns(live_server) -> None:
     live_server.run(make_survey)
     for n in range(8):
         number = f"+1206555{2000 + n}"
-        assert "Own or rent?" in text(live_server.url, number, "RACE", f"SMk{n}")
+        assert "Own or rent?" in text(live_server.url, number, "RACE", message_sid(f"k{n}"))
         barrier = threading.Barrier(2)
         replies: dict[str, str | None] = {}
 
         def send(body: str, n: int = n, number: str = number, barrier: threading.Barrier = barrier,
                  replies: dict = replies) -> None:
             barrier.wait()
-            replies[body] = text(live_server.url, number, body, f"SM{body}x{n}")
+            replies[body] = text(live_server.url, number, body, message_sid(f"{body}x{n}"))
 
         threads = [threading.Thread(target=send, args=(body,)) for body in ("1", "2")]
         for t in threads:

@@ -9,7 +9,7 @@ from engage.channels.sms.models import Message
 from engage.responses.models import AnswerChoice, Respondent, Response
 from engage.surveys import operations
 from engage.surveys.operations import ChoiceData, QuestionData
-from tests.channels.sms.phone import Phone, signed
+from tests.channels.sms.phone import Phone, message_sid, signed
 from tests.factories import survey_data
 
 
@@ -125,16 +125,17 @@ def test_repeated_delivery_changes_nothing_and_gets_the_same_reply(client, db, m
     phone = Phone(client)
     phone.text("housing")
     phone.text("1")
-    first = phone.text("2", sid="SM-repeat")
-    again = phone.text("2", sid="SM-repeat")
+    first = phone.text("2", sid=message_sid("repeat"))
+    again = phone.text("2", sid=message_sid("repeat"))
     assert first == again and "Rate repairs" in first
-    assert db.scalar(select(func.count()).select_from(Message).where(Message.sid == "SM-repeat")) == 1
+    assert db.scalar(select(func.count()).select_from(Message)
+                     .where(Message.sid == message_sid("repeat"))) == 1
     assert "Transport" in phone.text("5")
 
 
 def test_forged_requests_change_nothing(client, db, make_survey) -> None:
     make_survey()
-    params = {"MessageSid": "SMforged", "From": "+12065550100", "Body": "housing"}
+    params = {"MessageSid": message_sid("forged"), "From": "+12065550100", "Body": "housing"}
     unsigned = client.post("/sms/inbound", data=params)
     wrong = client.post("/sms/inbound", data=params, headers={"X-Twilio-Signature": "bad"})
     tampered = client.post("/sms/inbound", data={**params, "Body": "STOP"},

@@ -9,7 +9,7 @@ import pytest
 from engage.channels.sms.models import Direction, Message
 from engage.outreach.gateway import Outcome, send_text
 from engage.responses.operations import respondent_for_phone
-from tests.channels.sms.phone import signed
+from tests.channels.sms.phone import message_sid, signed
 
 NUMBER = "+12065550100"
 
@@ -79,7 +79,7 @@ def test_status_callbacks_move_forward_only(client, db, outgoing) -> None:
     db.commit()
 
     def callback(status: str, code: str = "") -> int:
-        params = {"MessageSid": "SMabc", "MessageStatus": status, "ErrorCode": code}
+        params = {"MessageSid": message_sid("abc"), "MessageStatus": status, "ErrorCode": code}
         path = f"/sms/status?m={message.id}"
         return client.post(path, data=params, headers=signed(path, params)).status_code
 
@@ -87,5 +87,5 @@ def test_status_callbacks_move_forward_only(client, db, outgoing) -> None:
     assert callback("delivered") == 204
     assert callback("sent") == 204, "a late callback"
     db.refresh(message)
-    assert (message.status, message.sid) == ("delivered", "SMabc")
+    assert (message.status, message.sid) == ("delivered", message_sid("abc"))
     assert client.post(f"/sms/status?m={message.id}", data={"MessageStatus": "failed"}).status_code == 403
