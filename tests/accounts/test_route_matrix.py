@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask
 
 from engage.core.roles import ROLE_PERMISSIONS, Role
+from tests.routes import routes
 
 #: Pages under /staff anyone may open: signing in and out, and where a reset link leads.
 PUBLIC_STAFF_ENDPOINTS = {"accounts.login", "accounts.logout", "accounts.reset"}
 
 
 def staff_routes(app: Flask) -> list[tuple[str, str, str]]:
-    """(endpoint, method, url) for every /staff route, with ids filled in as 1."""
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/staff") or rule.endpoint in PUBLIC_STAFF_ENDPOINTS:
-            continue
-        url = re.sub(r"<int:\w+>", "1", rule.rule)
-        url = re.sub(r"<any\(([\w, ]+)\):\w+>", lambda m: m.group(1).split(",")[0].strip(), url)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            routes.append((rule.endpoint, method, url))
-    return routes
+    """(endpoint, method, url) for every /staff route, with ids filled in as 1 and an
+    ``any`` placeholder as its first word."""
+    return [(route.endpoint, route.method,
+             route.url({p.name: p.options[0] if p.options else "1" for p in route.placeholders}))
+            for route in routes(app, "/staff") if route.endpoint not in PUBLIC_STAFF_ENDPOINTS]
 
 
 def test_every_staff_view_declares_a_permission(app: Flask) -> None:
