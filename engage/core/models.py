@@ -7,9 +7,12 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.core.clock import utcnow
+from engage.extensions import db
 
 #: JSON on SQLite, JSONB on PostgreSQL.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -37,3 +40,11 @@ class UTCDateTime(TypeDecorator):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def insert_for(target: Any) -> Any:
+    """``INSERT`` with ``on_conflict_do_nothing`` for this session's database (SQLite and
+    PostgreSQL each have their own construct): for rows two requests may add at once."""
+    dialect = db.session.get_bind().dialect.name
+    return {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect](target)
+

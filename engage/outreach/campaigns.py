@@ -11,8 +11,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import String, case, cast, func, literal, or_, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Select
 
 from engage.channels.sms.encoding import SmsCost, sms_cost
@@ -20,6 +18,7 @@ from engage.channels.sms.models import Message
 from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _, _l, language_name
+from engage.core.models import insert_for
 from engage.extensions import db
 from engage.outreach import outbox
 from engage.outreach.models import Campaign, CampaignKind, CampaignStatus, Contact
@@ -236,9 +235,7 @@ def start_campaign(campaign: Campaign, pumps: int = 1) -> int:
                   ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT...SELECT
     columns = ["direction", "status", "body", "respondent_id", "survey_id", "campaign_id",
                "priority", "topic", "send_after", "parts", "attempts", "created_at", "updated_at"]
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-    statement = (insert(Message).from_select(columns, rows)
+    statement = (insert_for(Message).from_select(columns, rows)
                  .on_conflict_do_nothing(index_elements=["respondent_id", "topic"]))
     # preserve_rowcount: psycopg does not report an INSERT ... SELECT's count otherwise
     queued = db.session.execute(statement, execution_options={"preserve_rowcount": True}).rowcount

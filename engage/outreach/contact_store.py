@@ -10,10 +10,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engage.core.clock import utcnow
+from engage.core.models import insert_for
 from engage.extensions import db
 from engage.outreach.models import Contact
 from engage.responses.models import Respondent
@@ -65,9 +64,7 @@ def _known(hashes: Iterable[str]) -> dict[str, _Known]:
 
 def _add_respondents(rows: Sequence[ContactRow], now: datetime) -> None:
     """New residents; a number that texted in meanwhile is kept as it is (no conflict)."""
-    dialect = db.session.get_bind().dialect.name
-    statement = ({"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect](RESPONDENT)
-                 .values(followup_consent=False, opted_out=False, created_at=now)
+    statement = (insert_for(RESPONDENT).values(followup_consent=False, opted_out=False, created_at=now)
                  .on_conflict_do_nothing(index_elements=["phone_hash"]))
     db.session.execute(statement, [{"phone_hash": row.phone_hash, "locale": row.language}
                                    for row in rows])

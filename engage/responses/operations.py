@@ -5,10 +5,9 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engage.core.clock import utcnow
+from engage.core.models import insert_for
 from engage.engine import Outcome, QuestionSpec, State, SurveySpec, question_type
 from engage.engine.spec import Value
 from engage.extensions import db
@@ -145,10 +144,8 @@ def respondent_for_phone(e164: str, lock: bool = False) -> Respondent:
     first contact. Safe when two messages from a new number arrive at once (the insert
     ignores a conflict); ``lock`` holds the row so their handling takes turns."""
     digest = phones.phone_hash(e164)
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
     db.session.execute(
-        insert(Respondent).values(phone_hash=digest, followup_consent=False, opted_out=False,
+        insert_for(Respondent).values(phone_hash=digest, followup_consent=False, opted_out=False,
                                   created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["phone_hash"])
     )
