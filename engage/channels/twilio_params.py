@@ -8,6 +8,7 @@ or a CallDuration of 99999999999, which PostgreSQL refuses mid-request (a 500).
 
 from __future__ import annotations
 
+import math
 import re
 
 from flask import abort, request
@@ -48,6 +49,21 @@ def count(name: str, default: int | None = 0) -> int | None:
     if number is None or number < 0:
         abort(400)
     return number
+
+
+def confidence(name: str = "Confidence") -> float | None:
+    """Speech recognition's confidence, 0 to 1; None when not sent. Anything else is a
+    400: a "nan" compared as confident, so a guess was taken as the answer."""
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        abort(400)
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        abort(400)
+    return value
 
 
 def text(name: str, limit: int) -> str:

@@ -112,3 +112,17 @@ def test_a_status_naming_another_messages_sid_leaves_both_sids_alone(client, db,
     assert client.post(path, data=params, headers=signed(path, params)).status_code == 204
     db.refresh(sent)
     assert (sent.status, sent.sid) == ("delivered", None)
+
+
+@pytest.mark.parametrize("confidence", ["nan", "inf", "-0.5", "1.5", "very", "1e999"])
+def test_a_confidence_twilio_never_sends_is_refused(client, db, make_survey, confidence: str) -> None:
+    """"nan" used to compare as confident: the guess was stored as the answer."""
+    make_survey(channels=["voice"])
+    call = Call(client)
+    call.dial()
+    form = {"CallSid": call.sid, "From": call.number, "SpeechResult": "rent", "Confidence": confidence}
+    path = call.gather().get("action", "").removeprefix(TestingConfig.PUBLIC_BASE_URL)
+    assert client.post(path, data=form, headers=signed(path, form)).status_code == 400
+    stored = db.scalar(select(VoiceCall).where(VoiceCall.call_sid == call.sid))
+    db.refresh(stored)
+    assert stored.step == 1, "the turn was not taken"

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 
 from engage.channels.twilio_auth import twilio_webhook
-from engage.channels.twilio_params import count, sid, text
+from engage.channels.twilio_params import confidence, count, sid, text
 from engage.channels.voice.call import CallEvent, DuplicateCall, handle_call
 from engage.channels.voice.models import VoiceCall, VoicePrompt
 from engage.channels.voice.twiml import render
@@ -26,7 +26,7 @@ def event_from_request(first: bool) -> CallEvent:
         call_sid=sid("CallSid"), caller=form.get("From", ""),
         step=None if first else int_arg(request.args, "s", default=-1),
         digits=form.get("Digits", "")[:64], speech=form.get("SpeechResult", "")[:500],
-        confidence=form.get("Confidence", type=float), recording_url=text("RecordingUrl", 500),
+        confidence=confidence(), recording_url=text("RecordingUrl", 500),
         recording_sid=form.get("RecordingSid", ""),  # checked with every id
         recording_duration=count("RecordingDuration") or 0,
         silence=request.args.get("silence") == "1",
