@@ -94,6 +94,9 @@ class Config:
     #: How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: none; then
     #: those headers are ignored, as anyone can send them).
     PROXY_HOPS = int(_env("ENGAGE_PROXY_HOPS") or 0)
+    #: A staff sign-in lasts this long, however busy: a session left open on a shared
+    #: computer ends the same day.
+    STAFF_SESSION_HOURS = int(_env("ENGAGE_STAFF_SESSION_HOURS") or 12)
     SUPPRESSION_THRESHOLD = int(_env("ENGAGE_SUPPRESSION_THRESHOLD", "10") or 10)
     PRODUCTION = False
 

@@ -77,6 +77,7 @@ def configure_extensions(app: Flask) -> None:
     from engage.accounts import auth
 
     auth.configure_login(login_manager)
+    auth.configure_session_lifetime(app)
 
 
 def _prepare_sqlite_dir(uri: str) -> None:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engage.accounts import operations, signin
+from engage.accounts import auth, operations, signin
 from engage.accounts.forms import LoginForm, ResetForm, RoleForm, UserForm
 from engage.accounts.models import User
 from engage.core.errors import DomainError, flash_errors
@@ -29,6 +29,7 @@ def login() -> str | Response:
                                        address=request.remote_addr)
         if user:
             login_user(user)
+            auth.start_session()
             return redirect(signin.safe_next(request.args.get("next"), url_for("dashboard.index")))
         flash(_("That email and password do not match an active account."), "error")
     return render_template("accounts/login.html", form=form)

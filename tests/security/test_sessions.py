@@ -160,3 +160,16 @@ def test_the_account_lifecycle_is_in_the_audit_log(app, db, make_user) -> None:
     page = admin.get("/staff/audit").get_data(as_text=True)
     assert "Account deactivated" in page and "Password reset link issued" in page
     assert "reset/" not in str([e.detail for e in events])  # the link itself is never kept
+
+
+def test_a_sign_in_lasts_the_working_day(app, db, make_user, time_machine) -> None:
+    """A session left open on a shared computer ends: STAFF_SESSION_HOURS (12) after
+    signing in, however busy it was."""
+    time_machine.move_to(NOON, tick=False)
+    client = signed_in(app, make_user("staff"))
+    time_machine.move_to(NOON + timedelta(hours=11, minutes=59), tick=False)
+    assert can_open_dashboard(client)
+    time_machine.move_to(NOON + timedelta(hours=12), tick=False)
+    response = client.get("/staff/")
+    assert response.status_code == 302 and "/staff/login" in response.location
+    assert not can_open_dashboard(client)
