@@ -53,8 +53,6 @@ class Config:
     SMS_PROGRAM_NAME = _env("ENGAGE_SMS_PROGRAM_NAME")  # defaults to the city's name
     SMS_MAX_MISSES = 3
     VOICE_MAX_MISSES = 3
-    #: Calling back within this many hours offers to continue an unfinished survey.
-    VOICE_RESUME_HOURS = int(_env("ENGAGE_VOICE_RESUME_HOURS") or 72)
     #: Speech recognised with less confidence than this is asked again.
     VOICE_MIN_CONFIDENCE = 0.4
     VOICE_RECORD_SECONDS = 120

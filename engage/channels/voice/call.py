@@ -8,7 +8,6 @@ and the staff phone simulator both call :func:`handle_call`: one code path.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -21,7 +20,6 @@ from engage.channels.voice.keys import read_keys, read_speech, typed
 from engage.channels.voice.models import CallStage, VoiceCall, VoiceRecording
 from engage.channels.voice.script import Utterance
 from engage.channels.voice.voices import voice_for
-from engage.core.clock import utcnow
 from engage.core.i18n import resolve
 from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, SurveySpec, start, step
 from engage.extensions import db
@@ -159,13 +157,10 @@ def _chose_survey(call: VoiceCall, survey: Survey, respondent: Respondent | None
         if existing.status == ResponseStatus.COMPLETE:
             call.stage = CallStage.DONE
             return Turn(say=[script.already_done(call.locale)], hangup=True, survey=survey)
-        window = timedelta(hours=current_app.config["VOICE_RESUME_HOURS"])
-        if utcnow() - existing.updated_at <= window:
-            call.stage = CallStage.RESUME
-            return _resume_menu(call, survey)
-        outcome = start(spec, existing.locale)
-        responses.restart_response(existing, outcome)
-        return _answering(call, survey, spec, outcome, welcome=True)
+        # Asked whenever they call back, as a text asks: nothing answered is set aside
+        # without asking (a window here once restarted days-old answers silently).
+        call.stage = CallStage.RESUME
+        return _resume_menu(call, survey)
     known = respondent.locale if respondent else None
     if known not in spec.locales and len(spec.locales) > 1:
         return _language_menu(call, survey, spec)

@@ -44,3 +44,31 @@ def test_start_by_phone_finish_by_text(client, db, make_survey) -> None:
     assert "You started this survey before." in phone.text("HOUSING")
     assert "Transport" in phone.text("1")
     assert db.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_a_call_days_after_texting_offers_to_continue_and_keeps_the_texted_answers(
+        client, db, make_survey, time_machine) -> None:
+    """A call four days after texting restarted without asking and deleted what was
+    texted (the call's 72-hour window): now it asks, as a text does, whenever."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 6, 1, 19, 0, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    make_survey(channels=["web", "sms", "voice"])
+    phone = Phone(client, "+12065550179")
+    phone.text("HOUSING")
+    phone.text("2")  # Español
+    assert "Califique" in phone.text("2")  # rent, stored
+    time_machine.move_to(start + timedelta(days=4), tick=False)
+    call = Call(client, "+12065550179")
+    assert "Para continuar donde lo dejó, oprima 1." in call.dial()
+    assert sorted(db.scalars(select(AnswerChoice.value))) == ["rent"], "nothing set aside before asking"
+    assert "Califique" in call.press("1")
+    call.press("5")
+    call.press("3")
+    call.press("*0")
+    assert call.press("0") == "Gracias" and call.ended
+    response = db.scalar(select(Response))
+    assert db.scalar(select(func.count()).select_from(Response)) == 1
+    assert response.status == "complete"
+    assert sorted(db.scalars(select(AnswerChoice.value))) == ["car", "rent"]
