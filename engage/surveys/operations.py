@@ -22,6 +22,7 @@ from engage.core.errors import DomainError
 from engage.core.i18n import _l, is_valid_code, language_name, normalise_code
 from engage.demographics.models import Area
 from engage.engine import TYPES, Condition
+from engage.engine.commands import command
 from engage.engine.spec import OPS
 from engage.engine.words import fold
 from engage.extensions import db
@@ -165,8 +166,6 @@ def survey_keywords(survey: Survey) -> set[str]:
 
 def _keyword_problems(words: set[str], survey_id: int | None) -> list[object]:
     """Each keyword one word, not a command residents use, and not another open survey's."""
-    from engage.channels.sms.keywords import command
-
     problems: list[object] = []
     others = db.session.scalars(select(Survey).where(
         Survey.status != SurveyStatus.CLOSED, Survey.id != (survey_id or 0)))

@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from engage.channels.sms import compose
 from engage.channels.sms.encoding import sms_cost
-from engage.channels.sms.keywords import Command, command
 from engage.channels.sms.models import Direction, Message, SmsConversation, Stage
 from engage.core.clock import utcnow
 from engage.core.i18n import language_name, resolve
 from engage.engine import Action, Input, Outcome, Policy, start, step
+from engage.engine.commands import Command, command
 from engage.engine.spec import SurveySpec
 from engage.engine.words import fold, parse_number
 from engage.extensions import db

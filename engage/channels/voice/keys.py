@@ -8,8 +8,8 @@ alone goes back (those also work everywhere else).
 
 from __future__ import annotations
 
-from engage.channels.sms.keywords import Command, command
 from engage.engine import Action, Input, QuestionSpec, question_type
+from engage.engine.commands import Command, command
 
 MAX_SINGLE_KEY_CHOICES = 8
 KEYS = frozenset("0123456789*")

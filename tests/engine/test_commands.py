@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import TestingConfig
-from engage.channels.sms.keywords import Command, command, words_for
+from engage.engine.commands import Command, command, words_for
 from engage.engine.words import fold
 
 

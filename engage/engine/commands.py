@@ -1,4 +1,7 @@
-"""Words residents text instead of an answer, in every language we serve.
+"""Words residents text or say instead of an answer, in every language we serve.
+
+Shared by every channel (SMS texts them, voice hears them, authoring keeps keywords
+clear of them), so they live in the engine.
 
 Opt-out follows Twilio's defaults plus the words residents use in their own language
 (the FCC's "any reasonable means"); a stop is recognised before anything else.
