@@ -9,10 +9,12 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from engage.accounts.models import User
 from engage.accounts.operations import create_user
 from engage.plans.models import Department
+from engage.responses.models import Answer, Response, ResponseStatus
 from engage.surveys import operations
 from engage.surveys.models import Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
@@ -102,3 +104,14 @@ def make_survey(db) -> Callable[..., Survey]:  # type: ignore[no-untyped-def]
         return survey
 
     return make
+
+
+def assert_started_again_keeping_answers(db) -> None:
+    """After "start again": one live response with no answers yet, and the earlier one
+    set aside (abandoned) with every answer it had, never deleted or mixed in."""
+    responses = db.scalars(select(Response).order_by(Response.id)).all()
+    assert [r.status for r in responses] == [ResponseStatus.ABANDONED, ResponseStatus.IN_PROGRESS]
+    old, new = responses
+    assert old.abandoned_at is not None
+    assert db.scalar(select(func.count(Answer.id)).where(Answer.response_id == old.id)) >= 1
+    assert db.scalar(select(func.count(Answer.id)).where(Answer.response_id == new.id)) == 0

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engage.extensions import db
-from engage.responses.models import Response
+from engage.responses.models import Response, ResponseStatus
 
 
 def response_counts() -> dict[int, dict[str, Any]]:
@@ -16,6 +16,7 @@ def response_counts() -> dict[int, dict[str, Any]]:
     rows = db.session.execute(
         select(Response.survey_id, Response.synthetic, Response.status, Response.channel,
                Response.locale, func.count())
+        .where(Response.status != ResponseStatus.ABANDONED)
         .group_by(Response.survey_id, Response.synthetic, Response.status, Response.channel,
                   Response.locale)
     )

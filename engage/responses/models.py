@@ -14,6 +14,10 @@ from engage.extensions import db
 class ResponseStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETE = "complete"
+    #: Set aside when the resident chose to start again: its answers are kept, never
+    #: deleted and never mixed into the new response, and results leave it out so one
+    #: resident is counted once.
+    ABANDONED = "abandoned"
 
 
 class Respondent(db.Model):
@@ -48,6 +52,7 @@ class Response(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Optimistic lock: two requests moving one conversation at once cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -162,13 +162,23 @@ def set_opted_out(respondent: Respondent, opted_out: bool) -> None:
     db.session.flush()
 
 
-def restart_response(response: Response, outcome: Outcome) -> None:
-    """"Start again": the same response (one resident, one response), answers cleared."""
-    db.session.execute(delete(Answer).where(Answer.response_id == response.id))
-    db.session.execute(delete(ResponseTag).where(ResponseTag.response_id == response.id))
-    response.completed_at = None
-    _save_state(response, outcome.state)
+def set_aside(response: Response) -> None:
+    """"Start again": the unfinished response is kept as it stands, answers and tags
+    included, marked abandoned; the caller starts a new one. Nothing a resident said is
+    deleted because they chose to begin again."""
+    response.status = ResponseStatus.ABANDONED
+    response.abandoned_at = utcnow()
     db.session.flush()
+
+
+def latest_response(survey_id: int, respondent_id: int) -> Response | None:
+    """The resident's response to the survey that is still theirs: the newest one not
+    set aside (an earlier, abandoned one never comes back)."""
+    return db.session.scalar(
+        select(Response).where(Response.survey_id == survey_id,
+                               Response.respondent_id == respondent_id,
+                               Response.status != ResponseStatus.ABANDONED)
+        .order_by(Response.id.desc()).limit(1))
 
 
 def consent_to_followup(response: Response, raw_phone: str, locale: str) -> Respondent:

@@ -47,8 +47,14 @@ def counts_synthetic(survey_id: int, filters: Filters) -> bool:
     return not real
 
 
-def response_conditions(survey_id: int, filters: Filters) -> list[ColumnElement[bool]]:
+def response_conditions(survey_id: int, filters: Filters,
+                        set_aside: bool = False) -> list[ColumnElement[bool]]:
+    """The responses ``filters`` select. A response set aside when its resident started
+    again is left out (``set_aside`` includes it, for counting them): its resident is
+    counted once, by the response they went on with."""
     conds: list[ColumnElement[bool]] = [Response.survey_id == survey_id]
+    if not set_aside:
+        conds.append(Response.status != ResponseStatus.ABANDONED)
     if not counts_synthetic(survey_id, filters):
         conds.append(Response.synthetic.is_(False))
     if filters.channel:
@@ -169,6 +175,8 @@ class ResponseCounts(NamedTuple):
     synthetic: int
     real_complete: int
     synthetic_complete: int
+    #: Set aside when residents started again: not counted, answers kept.
+    set_aside: int = 0
 
     def counted(self, synthetic: bool) -> int:
         """The responses a page counts, with or without the synthetic ones."""
@@ -182,9 +190,12 @@ def response_counts(survey_id: int, filters: Filters = NO_FILTERS) -> ResponseCo
     """Real and synthetic responses matching ``filters`` whether synthetic ones count or
     not, in one statement, so a page can show both and offer to switch."""
     complete = Response.status == ResponseStatus.COMPLETE
+    live = Response.status != ResponseStatus.ABANDONED
     real, synthetic = Response.synthetic.is_(False), Response.synthetic.is_(True)
     row = db.session.execute(
-        select(func.count().filter(real), func.count().filter(synthetic),
-               func.count().filter(real, complete), func.count().filter(synthetic, complete))
-        .where(*response_conditions(survey_id, replace(filters, include_synthetic=True)))).one()
+        select(func.count().filter(real, live), func.count().filter(synthetic, live),
+               func.count().filter(real, complete), func.count().filter(synthetic, complete),
+               func.count().filter(~live))
+        .where(*response_conditions(survey_id, replace(filters, include_synthetic=True),
+                                    set_aside=True))).one()
     return ResponseCounts(*(int(n or 0) for n in row))

@@ -8,7 +8,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from engage.core.clock import utcnow
 from engage.demographics import baselines
@@ -18,7 +18,7 @@ from engage.engine import start
 from engage.responses import operations as responses
 from engage.responses.models import Response
 from engage.results.filters import Filters
-from engage.results.queries import response_counts
+from engage.results.queries import question_counts, response_counts
 from engage.surveys import operations
 from engage.surveys.queries import survey_spec
 from tests.demographics.test_census import TRACT_A, TRACT_B, data_csv
@@ -60,8 +60,20 @@ def test_counts_real_and_synthetic_in_one_statement(db, survey) -> None:  # noqa
     unfinished_synthetic(survey)
     answer(survey, "sms", "en", {"tenure": "2"})
     counts = response_counts(survey.id, Filters(include_synthetic=False))
-    assert counts == (1, 4, 1, 3), "both kinds, whatever the filter says about synthetic ones"
-    assert response_counts(survey.id, Filters(channel="sms")) == (1, 1, 1, 0)
+    assert counts == (1, 4, 1, 3, 0), "both kinds, whatever the filter says about synthetic ones"
+    assert response_counts(survey.id, Filters(channel="sms")) == (1, 1, 1, 0, 0)
+
+
+def test_a_response_set_aside_is_not_counted_but_said(db, survey) -> None:  # noqa: F811
+    """A resident who started again is counted once, by the response they went on with;
+    the page says how many were set aside."""
+    answer(survey, "sms", "en", {"tenure": "2"})
+    first = db.scalars(select(Response).where(Response.survey_id == survey.id)).one()
+    responses.set_aside(first)
+    answer(survey, "sms", "en", {"tenure": "1"})
+    assert response_counts(survey.id, Filters(include_synthetic=False)) == (1, 0, 1, 0, 1)
+    tenure = question_counts(survey.id, survey_spec(survey).question("tenure"), None)
+    assert tenure.counts == {"all": {"own": 1}}, "the set-aside answer is kept, not counted"
 
 
 def test_results_switch_says_what_is_counted_and_flips_it(client, db, login, survey) -> None:  # noqa: F811

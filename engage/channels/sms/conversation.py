@@ -189,8 +189,7 @@ def _begin(respondent: Respondent, conv: SmsConversation | None, survey: Survey,
     """The keyword: offer to continue an earlier start, else start (after the language
     question, if the survey has several and the resident's is not known)."""
     spec = survey_spec(survey, Channel.SMS)
-    existing = db.session.scalar(select(Response).where(
-        Response.survey_id == survey.id, Response.respondent_id == respondent.id))
+    existing = responses.latest_response(survey.id, respondent.id)
     locale = keyword_locale or spec.locale_for(respondent.locale)
     if existing is not None:
         if existing.status == ResponseStatus.COMPLETE:
@@ -236,9 +235,11 @@ def _chose_resume(respondent: Respondent, conv: SmsConversation, survey: Survey,
         if response is None:
             return _start_response(respondent, conv, survey, spec,
                                    spec.locale_for(respondent.locale), simulated)
+        responses.set_aside(response)
         outcome = start(spec, response.locale)
-        responses.restart_response(response, outcome)
-        conv.stage = Stage.ANSWERING
+        fresh = responses.start_response(survey, outcome, Channel.SMS, respondent=respondent,
+                                         synthetic=simulated)
+        conv.stage, conv.response_id = Stage.ANSWERING, fresh.id
         return _next_text(conv, survey, spec, outcome)
     if choice == 1:
         conv.stage = Stage.ANSWERING

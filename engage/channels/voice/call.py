@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from engage.channels.problems import explain
 from engage.channels.voice import script
-from engage.channels.voice.keys import read_keys, read_speech, typed
 from engage.channels.voice.models import CallStage, VoiceCall, VoiceRecording
 from engage.channels.voice.script import Utterance
 from engage.channels.voice.voices import voice_for
 from engage.core.i18n import resolve
 from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, SurveySpec, start, step
+from engage.engine.keypad import read_keys, read_speech, typed
 from engage.extensions import db
 from engage.responses import operations as responses
 from engage.responses.models import Respondent, Response, ResponseStatus
@@ -150,8 +150,7 @@ def _chose_survey(call: VoiceCall, survey: Survey, respondent: Respondent | None
     spec = survey_spec(survey, Channel.VOICE)
     existing = None
     if respondent is not None:
-        existing = db.session.scalar(select(Response).where(
-            Response.survey_id == survey.id, Response.respondent_id == respondent.id))
+        existing = responses.latest_response(survey.id, respondent.id)
     if existing is not None:
         call.response_id, call.locale = existing.id, spec.locale_for(existing.locale)
         if existing.status == ResponseStatus.COMPLETE:
@@ -264,8 +263,11 @@ def _picked_resume(call: VoiceCall, survey: Survey, spec: SurveySpec, event: Cal
         problem = None if call.silences else script.retry(call.locale or spec.default_locale)
         return _resume_menu(call, survey, problem)
     if picked == 2:
+        responses.set_aside(response)
         outcome = start(spec, response.locale)
-        responses.restart_response(response, outcome)
+        fresh = responses.start_response(survey, outcome, Channel.VOICE,
+                                         respondent=response.respondent, synthetic=event.simulated)
+        call.response_id = fresh.id
         return _answering(call, survey, spec, outcome)
     state = responses.load_state(response, spec)
     outcome = step(spec, state, Input(Action.REPEAT))

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 
-from engage.channels.voice.keys import MAX_SINGLE_KEY_CHOICES, typed
 from engage.core.i18n import _, _l, language_name, resolve
 from engage.engine import QuestionSpec, SurveySpec
+from engage.engine.keypad import MAX_SINGLE_KEY_CHOICES, typed
 from engage.surveys.texts import choice_labels
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from engage.responses.models import Answer, AnswerChoice, Response
 from tests.conftest import csrf_token
+from tests.factories import assert_started_again_keeping_answers
 
 
 def answer(client, token, question, action="next", **data):  # type: ignore[no-untyped-def]
@@ -113,3 +114,17 @@ def test_arabic_pages_are_right_to_left(client, db) -> None:
     assert '<html lang="ar" dir="rtl">' in html and "السكن" in html
     english = client.get("/s/rtl", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in english and "Housing" in english
+
+
+def test_start_again_on_the_web_sets_the_first_response_aside(client, db, make_survey) -> None:
+    """"Start again" on the landing page: a new response, and the first one kept with its
+    answers as abandoned, not left "in progress" for ever nor mixed into the new one."""
+    make_survey()
+    token = csrf_token(client.get("/s/housing").get_data(as_text=True))
+    client.post("/s/housing/start", data={"csrf_token": token})
+    answer(client, token, "tenure", answer="rent")
+    landing = client.get("/s/housing").get_data(as_text=True)
+    assert "Start again" in landing
+    client.post("/s/housing/start", data={"csrf_token": token, "fresh": "1"})
+    assert "Own or rent?" in client.get("/s/housing/q").get_data(as_text=True)
+    assert_started_again_keeping_answers(db)

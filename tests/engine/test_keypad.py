@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engage.channels.voice.keys import read_keys, read_speech, typed
 from engage.engine import Action, ChoiceSpec, QuestionSpec
+from engage.engine.keypad import read_keys, read_speech, typed
 
 CHOICES = tuple(ChoiceSpec(f"c{n}", {"en": f"Choice {n}"}) for n in range(1, 13))
 ONE = QuestionSpec(key="one", type="single_choice", prompt={}, choices=CHOICES[:3])

@@ -1,4 +1,5 @@
-"""What a caller's keys or words mean for the question being asked. Pure functions.
+"""What a caller's keys or words mean for the question being asked. Pure functions,
+in the engine because the resident session reads them (the voice adapter only hears).
 
 Single-key questions (up to eight options, ratings, yes/no) take one key: 9 repeats,
 0 skips, * goes back. Typed questions (numbers, several options, more than eight
@@ -8,8 +9,10 @@ alone goes back (those also work everywhere else).
 
 from __future__ import annotations
 
-from engage.engine import Action, Input, QuestionSpec, question_type
 from engage.engine.commands import Command, command
+from engage.engine.conversation import Action, Input
+from engage.engine.questions import question_type
+from engage.engine.spec import QuestionSpec
 
 MAX_SINGLE_KEY_CHOICES = 8
 KEYS = frozenset("0123456789*")
