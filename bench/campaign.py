@@ -266,7 +266,7 @@ def clear_outbox() -> None:
         db.session.execute(sa.text("TRUNCATE message"))
     else:
         db.session.execute(sa.text("DELETE FROM message"))
-    db.session.execute(sa.text("DELETE FROM sms_conversation"))
+    db.session.execute(sa.text("DELETE FROM conversation"))
     db.session.commit()
 
 

@@ -65,6 +65,23 @@ def start(survey: SurveySpec, locale: str | None) -> Outcome:
     return _advance_from(survey, state, -1, {})
 
 
+def resume(survey: SurveySpec, state: State) -> Outcome:
+    """Where a stored conversation goes on, on this channel: at its current question, or,
+    when that question is one this channel does not ask (begun on the web, say), at the
+    next question it asks after those already seen that applies, answers all kept."""
+    if state.done or state.current is None:
+        return Outcome(state, None)
+    if any(q.key == state.current for q in survey.questions):
+        return Outcome(state, survey.question(state.current))
+    seen = [i for i, q in enumerate(survey.questions)
+            if q.key in state.answers or q.key in state.history]
+    after = max(seen, default=-1)
+    upcoming = next((q for q in survey.questions[after + 1:] if q.visible(state.answers)), None)
+    moved = replace(state, current=upcoming.key if upcoming else None, misses=0,
+                    done=upcoming is None)
+    return Outcome(moved, upcoming)
+
+
 def step(survey: SurveySpec, state: State, inp: Input, policy: Policy = Policy()) -> Outcome:
     if inp.action is Action.LANGUAGE:
         if inp.locale not in survey.locales:

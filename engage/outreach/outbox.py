@@ -18,16 +18,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from engage.channels.sms.conversation import expired
-from engage.channels.sms.models import Message, SmsConversation, Stage
+from engage.channels.sms.models import Message
 from engage.core.clock import utcnow
 from engage.extensions import db
 from engage.outreach import gateway
 from engage.outreach.models import Campaign, CampaignStatus, Contact, SenderClock
 from engage.outreach.schedule import backoff, pace, quiet_until
+from engage.responses import sessions
 from engage.responses.models import Respondent
 from engage.responses.phones import decrypt
-from engage.surveys.models import Survey
 
 PENDING, CLAIMED, SENDING, REVIEW, CANCELLED = "pending", "claimed", "sending", "review", "cancelled"
 MAX_ATTEMPTS = 8
@@ -188,15 +187,9 @@ def _await_reply(message: Message) -> None:
     """An invitation was sent: the resident's next text enters that survey."""
     if not (message.topic or "").startswith(("invite:", "remind:")):
         return
-    conv = db.session.get(SmsConversation, message.respondent_id)
-    if conv is None:
-        conv = SmsConversation(respondent_id=message.respondent_id)
-        db.session.add(conv)
-    elif conv.stage not in (Stage.DONE, Stage.INVITED) and not expired(
-            conv, db.session.get(Survey, conv.survey_id)):
-        return  # in the middle of a survey (this one or another): keep their place
-    conv.survey_id, conv.stage, conv.response_id = message.survey_id, Stage.INVITED, None
-    conv.last_activity_at = utcnow()
+    respondent = db.session.get(Respondent, message.respondent_id)
+    if respondent is not None and message.survey_id is not None:
+        sessions.invite(respondent, message.survey_id, utcnow())
 
 
 def pump(budget_seconds: float = 20.0, now: Callable[[], datetime] = utcnow,

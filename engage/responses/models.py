@@ -63,6 +63,26 @@ class Response(db.Model):
                                                  cascade="all, delete-orphan")
 
 
+class Conversation(db.Model):
+    """Where a resident's contact stands between turns, whatever the channel: one row per
+    resident (a call from a withheld number has its own), locked while a text or a call's
+    turn is handled so two at once take turns. The stages are the session machine's
+    (:class:`engage.engine.session.Stage`)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    respondent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("respondent.id", ondelete="CASCADE"), unique=True)
+    #: The channel that last moved it ("sms", "voice").
+    channel: Mapped[str] = mapped_column(String(8))
+    stage: Mapped[str] = mapped_column(String(16))
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="SET NULL"))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    #: Silent turns in a row on a call: asked again, then skipped or goodbye.
+    silences: Mapped[int] = mapped_column(Integer, default=0)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Answer(db.Model):
     __table_args__ = (db.UniqueConstraint("response_id", "question_id"),)
 

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from engage.channels.problems import explain
 from engage.core.i18n import _, language_name, resolve
 from engage.engine import Problem, QuestionSpec, question_type
+from engage.engine.session import Say
 from engage.surveys.texts import choice_labels
 
 
@@ -118,10 +119,39 @@ def already_done_text(locale: str) -> str:
         return _("You have already answered this survey. Thank you!")
 
 
-def choose_language_text(locales: Sequence[str], locale: str) -> str:
-    with force_locale(locale):
-        return language_menu(locales)
-
-
 def _tidy(number: float) -> int | float:
     return int(number) if float(number).is_integer() else number
+
+
+def render(said: Sequence[Say]) -> str:
+    """What the session decided to say, as one text (nothing: no reply at all)."""
+    return "\n".join(text for text in (_text(s) for s in said) if text)
+
+
+def _text(s: Say) -> str:
+    default = s.survey.default_locale if s.survey else s.locale
+    q = s.question
+    match s.kind:
+        case "help":
+            return help_text(s.locale, s.items)
+        case "stopped":
+            return stopped_text(s.locale)
+        case "started":
+            return started_text(s.locale)
+        case "already_done":
+            return already_done_text(s.locale)
+        case "resume_menu" if s.survey:
+            return resume_menu(resolve(s.survey.title, s.locale, default), s.locale)
+        case "language_menu":
+            return language_menu(s.items)
+        case "welcome" if s.survey:
+            return resolve(s.survey.title, s.locale, default)
+        case "note" if q:
+            return resolve(q.prompt, s.locale, default)
+        case "question" if q:
+            return question_text(q, s.locale, default)
+        case "refused" if s.problem:
+            return problem_text(s.problem, s.locale, q, s.pictures)
+        case "thanks" if s.survey:
+            return resolve(s.survey.thanks, s.locale, default)
+    return ""  # "retry": a text shows the menu again; calls alone say goodbye

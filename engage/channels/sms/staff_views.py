@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from engage.channels.sms.conversation import Inbound, handle_inbound, open_sms_surveys
+from engage.channels.sms.conversation import Inbound, handle_inbound
 from engage.channels.sms.models import Message
 from engage.core.forms import Form
 from engage.core.i18n import _, _l
@@ -19,7 +19,8 @@ from engage.core.routing import int_arg
 from engage.extensions import db
 from engage.responses.models import Respondent
 from engage.responses.phones import InvalidPhone, normalise, phone_hash
-from engage.surveys.models import Survey
+from engage.responses.sessions import open_surveys
+from engage.surveys.models import Channel, Survey
 
 bp = Blueprint("sms_staff", __name__, url_prefix="/staff/sms")
 
@@ -54,7 +55,7 @@ def simulator() -> str | Response:
             return redirect(url_for(".simulator"))
     transcript = _transcript(form.phone.data or _simulated_number())
     return render_template("sms/simulator.html", form=form, transcript=transcript, error=error,
-                           surveys=open_sms_surveys())
+                           surveys=open_surveys(Channel.SMS))
 
 
 def _transcript(raw_phone: str) -> list[Message]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,29 +12,21 @@ from engage.core.models import UTCDateTime
 from engage.extensions import db
 
 
-class CallStage(StrEnum):
-    SURVEY = "survey"  # several surveys open: waiting for the caller to pick one
-    LANGUAGE = "language"
-    RESUME = "resume"  # "continue, or start again?"
-    ANSWERING = "answering"
-    DONE = "done"
-
-
 class VoiceCall(db.Model):
-    """One phone call and where it stands. ``step`` counts the turns answered: every
-    action URL carries it, so a repeated request (same CallSid and step) gets
+    """One phone call, the transport's record of it: where the resident stands is their
+    :class:`~engage.responses.models.Conversation`. ``step`` counts the turns answered:
+    every action URL carries it, so a repeated request (same CallSid and step) gets
     ``last_twiml`` again and changes nothing. No phone number is stored."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondent.id"), index=True)
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("survey.id", ondelete="SET NULL"))
+    #: The response this call worked on (a log: the conversation decides).
     response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id", ondelete="SET NULL"))
-    locale: Mapped[str | None] = mapped_column(String(16))
-    stage: Mapped[str] = mapped_column(String(16), default=CallStage.SURVEY)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="SET NULL"), index=True)
     step: Mapped[int] = mapped_column(Integer, default=0)
-    #: Silent turns in a row: asked again, then skipped (optional) or goodbye.
-    silences: Mapped[int] = mapped_column(Integer, default=0)
     last_twiml: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="in-progress")
     duration: Mapped[int | None] = mapped_column(Integer)

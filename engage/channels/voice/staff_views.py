@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.channels.voice import operations
-from engage.channels.voice.call import CallEvent, open_voice_surveys
+from engage.channels.voice.call import CallEvent
 from engage.channels.voice.models import VoiceCall, VoicePrompt, VoiceRecording
 from engage.channels.voice.operations import MAX_AUDIO_BYTES
 from engage.channels.voice.script import PROMPTS, prompt_keys
@@ -23,6 +23,7 @@ from engage.core.i18n import _, resolve
 from engage.core.roles import Permission, require
 from engage.extensions import db
 from engage.responses.models import Response as SurveyResponse
+from engage.responses.sessions import open_surveys
 from engage.surveys.models import Channel, Question, Survey
 from engage.surveys.queries import survey_spec
 
@@ -136,7 +137,7 @@ def simulator() -> str | Response:
     heard, waiting = describe(call.last_twiml) if call else ([], "ended")
     return render_template("voice/simulator.html", call=call, heard=heard, waiting=waiting,
                            phone=session.get("sim_phone", "+1 206 555 0199"),
-                           surveys=open_voice_surveys())
+                           surveys=open_surveys(Channel.VOICE))
 
 
 # -- spoken answers ---------------------------------------------------------------------

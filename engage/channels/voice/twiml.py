@@ -8,9 +8,9 @@ from flask import current_app
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from engage.channels.voice.call import Ask, Turn
 from engage.channels.voice.models import VoicePrompt
 from engage.channels.voice.script import Utterance
+from engage.channels.voice.turns import Ask, Turn
 from engage.channels.voice.voices import Voice, voice_for
 from engage.core.urls import public_url
 from engage.extensions import db

@@ -160,6 +160,6 @@ def test_no_plain_number_is_stored(client, db, make_survey) -> None:
     phone = Phone(client, "+12065550142")
     for body in ("housing", "1", "2", "3"):
         phone.text(body)
-    for table in ("message", "respondent", "response", "sms_conversation", "answer"):
+    for table in ("message", "respondent", "response", "conversation", "answer"):
         dump = " ".join(str(row) for row in db.execute(text(f"SELECT * FROM {table}")))
         assert "2065550142" not in dump, table

@@ -1,0 +1,177 @@
+"""The database side of a resident's session, shared by every channel: load the
+conversation row, give the session machine its facts, store what it decided.
+
+The machine (:mod:`engage.engine.session`) decides; this module only reads and writes,
+so the SMS and voice adapters are left with their transport.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from engage.core.i18n import language_name
+from engage.engine import State, SurveySpec
+from engage.engine.session import (
+    Apply,
+    Decision,
+    Invite,
+    OptOut,
+    ResponseRef,
+    Session,
+    SetAside,
+    SetLocale,
+    Stage,
+    StartResponse,
+    SurveyRef,
+    handle,
+)
+from engage.extensions import db
+from engage.responses import operations as responses
+from engage.responses.models import Conversation, Respondent, Response, ResponseStatus
+from engage.surveys.models import Channel, Survey, SurveyStatus
+from engage.surveys.queries import survey_spec
+
+#: How many surveys a call's menu offers (one key each, 9 and 0 kept for commands).
+MENU_SIZE = 8
+
+
+def open_surveys(channel: str) -> list[Survey]:
+    """The surveys a text or a call can enter now, in menu order."""
+    return Facts(channel, None).open()
+
+
+def survey_ref(survey: Survey) -> SurveyRef:
+    return SurveyRef(
+        id=survey.id, title=survey.title or {}, locales=tuple(survey.locales),
+        default_locale=survey.default_locale, keyword=survey.sms_keyword,
+        intro=survey.intro or {}, thanks=survey.thanks or {},
+        names={code: language_name(code) for code in survey.locales},
+        window=timedelta(hours=survey.sms_expiry_hours or 72))
+
+
+class Facts:
+    """What the session machine may read, for one channel and one resident, each looked
+    up once per turn and only if the machine asks."""
+
+    def __init__(self, channel: str, respondent_id: int | None) -> None:
+        self.channel = channel
+        self.respondent_id = respondent_id
+        self._open: list[Survey] | None = None
+        self._responses: dict[int, Response] = {}
+
+    def open(self) -> list[Survey]:
+        """Published surveys open on this channel, oldest first (a text needs a keyword)."""
+        if self._open is None:
+            query = select(Survey).where(Survey.status == SurveyStatus.PUBLISHED)
+            if self.channel == Channel.SMS:
+                query = query.where(Survey.sms_keyword.is_not(None))
+            found = db.session.scalars(query.order_by(Survey.published_at, Survey.id))
+            self._open = [s for s in found if self.channel in s.channels and s.is_open()]
+            if self.channel == Channel.VOICE:
+                self._open = self._open[:MENU_SIZE]
+        return self._open
+
+    def open_surveys(self) -> list[SurveyRef]:
+        return [survey_ref(s) for s in self.open()]
+
+    def survey_row(self, survey_id: int) -> Survey | None:
+        survey = db.session.get(Survey, survey_id)
+        if survey is None or survey.status != SurveyStatus.PUBLISHED or not survey.is_open() \
+                or self.channel not in survey.channels:
+            return None
+        return survey
+
+    def survey(self, survey_id: int) -> SurveyRef | None:
+        survey = self.survey_row(survey_id)
+        return survey_ref(survey) if survey is not None else None
+
+    def spec(self, survey_id: int) -> SurveySpec:
+        survey = db.session.get(Survey, survey_id)
+        assert survey is not None
+        return survey_spec(survey, self.channel)
+
+    def latest(self, survey_id: int) -> ResponseRef | None:
+        if self.respondent_id is None:
+            return None
+        found = responses.latest_response(survey_id, self.respondent_id)
+        if found is None:
+            return None
+        self._responses[found.id] = found
+        return ResponseRef(found.id, found.locale, found.status == ResponseStatus.COMPLETE)
+
+    def response(self, response_id: int) -> Response:
+        if response_id not in self._responses:
+            found = db.session.get(Response, response_id)
+            assert found is not None
+            self._responses[response_id] = found
+        return self._responses[response_id]
+
+    def state(self, response_id: int) -> State:
+        response = self.response(response_id)
+        return responses.load_state(response, self.spec(response.survey_id))
+
+
+def load(channel: str, respondent: Respondent | None,
+         conversation_id: int | None = None) -> tuple[Conversation, Session]:
+    """The resident's conversation row, locked for this turn (made on first contact), and
+    the session it holds. A withheld caller's is found by ``conversation_id``."""
+    query = select(Conversation).with_for_update()
+    if respondent is not None:
+        conv = db.session.scalar(query.where(Conversation.respondent_id == respondent.id))
+    elif conversation_id is not None:
+        conv = db.session.scalar(query.where(Conversation.id == conversation_id))
+    else:
+        conv = None
+    if conv is None:
+        conv = Conversation(respondent_id=respondent.id if respondent else None, channel=channel,
+                            stage=Stage.IDLE, silences=0)
+        db.session.add(conv)
+        db.session.flush()
+    session = Session(
+        channel=channel, stage=Stage(conv.stage), survey_id=conv.survey_id,
+        response_id=conv.response_id, silences=conv.silences or 0,
+        locale=respondent.locale if respondent is not None else conv.locale,
+        last_activity=conv.last_activity_at,
+        opted_out=bool(respondent and respondent.opted_out))
+    return conv, session
+
+
+def store(conv: Conversation, decision: Decision, facts: Facts, respondent: Respondent | None,
+          synthetic: bool = False) -> None:
+    """Carry out the decision's effects in order, then keep the session. An ``Apply``
+    goes to the response started by the same decision, else to the session's."""
+    session = decision.session
+    current: Response | None = None
+    for effect in decision.effects:
+        if isinstance(effect, OptOut) and respondent is not None:
+            responses.set_opted_out(respondent, effect.opted_out)
+        elif isinstance(effect, SetLocale):
+            conv.locale = effect.locale
+            if respondent is not None:
+                respondent.locale = effect.locale
+        elif isinstance(effect, SetAside):
+            responses.set_aside(facts.response(effect.response_id))
+        elif isinstance(effect, StartResponse):
+            survey = db.session.get(Survey, effect.survey_id)
+            assert survey is not None
+            current = responses.start_response(survey, effect.outcome, facts.channel,
+                                               respondent=respondent, synthetic=synthetic)
+        elif isinstance(effect, Apply):
+            if current is None:
+                assert session.response_id is not None
+                current = facts.response(session.response_id)
+            responses.apply_outcome(current, facts.spec(current.survey_id), effect.outcome)
+    conv.channel, conv.stage, conv.survey_id = facts.channel, session.stage, session.survey_id
+    conv.response_id = current.id if current is not None else session.response_id
+    conv.silences, conv.last_activity_at = session.silences, session.last_activity
+    conv.locale = session.locale or conv.locale
+
+
+def invite(respondent: Respondent, survey_id: int, now: datetime) -> None:
+    """An invitation was texted: the resident's next reply enters that survey, unless
+    they are in the middle of another conversation."""
+    conv, session = load(Channel.SMS, respondent)
+    facts = Facts(Channel.SMS, respondent.id)
+    store(conv, handle(session, Invite(survey_id), facts, now), facts, respondent)
