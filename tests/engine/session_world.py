@@ -94,10 +94,10 @@ class World:
         return self.responses[response_id].state
 
     # -- running a turn -------------------------------------------------------------------
-    def turn(self, channel: str, event: Event, rules: Rules = Rules()) -> Decision:
+    def turn(self, channel: str, event: Event, rules: Rules | None = None) -> Decision:
         session = replace(self.conversation, channel=channel, locale=self.locale,
                           opted_out=self.opted_out)
-        decision = handle(session, event, self, self.now, rules)
+        decision = handle(session, event, self, self.now, rules or Rules())
         self.apply(decision)
         return decision
 

@@ -227,7 +227,7 @@ def test_random_contacts_never_lose_or_hide_or_pester(steps) -> None:  # type: i
             if isinstance(effect, StartResponse):
                 live = latest_before[effect.survey_id]
                 set_aside = any(isinstance(e, SetAside) for e in decision.effects)
-                assert live is None or live.complete is False and set_aside
+                assert live is None or (live.complete is False and set_aside)
         # (a) an answer disappears only by the engine's own change (re-answer, skip, hidden)
         for rid, (status, answers) in stored_before.items():
             now = world.responses[rid]
