@@ -43,12 +43,23 @@ def open_surveys(channel: str) -> list[Survey]:
 
 
 def survey_ref(survey: Survey) -> SurveyRef:
-    return SurveyRef(
-        id=survey.id, title=survey.title or {}, locales=tuple(survey.locales),
-        default_locale=survey.default_locale, keyword=survey.sms_keyword,
-        intro=survey.intro or {}, thanks=survey.thanks or {},
-        names={code: language_name(code) for code in survey.locales},
-        window=timedelta(hours=survey.sms_expiry_hours or 72))
+    """The session's view of ``survey``; kept per revision (every edit makes a new one),
+    since every turn of every conversation needs it."""
+    key = (survey.id, survey.revision)
+    ref = _REFS.get(key)
+    if ref is None:
+        if len(_REFS) > 256:
+            _REFS.clear()
+        ref = _REFS[key] = SurveyRef(
+            id=survey.id, title=dict(survey.title or {}), locales=tuple(survey.locales),
+            default_locale=survey.default_locale, keyword=survey.sms_keyword,
+            intro=dict(survey.intro or {}), thanks=dict(survey.thanks or {}),
+            names={code: language_name(code) for code in survey.locales},
+            window=timedelta(hours=survey.sms_expiry_hours or 72))
+    return ref
+
+
+_REFS: dict[tuple[int, str], SurveyRef] = {}
 
 
 class Facts:
