@@ -41,7 +41,7 @@ def read_keys(q: QuestionSpec, digits: str) -> Input | None:
     keys = "".join(ch for ch in digits if ch in KEYS)
     if not keys:
         return None
-    if keys == "*":
+    if not keys.strip("*"):  # "*", or "**" from a double press
         return Input(Action.BACK)
     if keys == "*9":
         return Input(Action.REPEAT)

@@ -58,3 +58,9 @@ def test_any_keys_read_without_error(digits: str, question: QuestionSpec) -> Non
     assert (inp is None) == (keys == "")
     if inp is not None and inp.action is Action.ANSWER:
         assert all(ch in "0123456789 " for ch in inp.raw[0]) and inp.raw[0].strip()
+
+
+def test_stars_alone_go_back_never_answer_nothing() -> None:
+    """A double press of * was once an empty answer (refused as "no answer")."""
+    assert read_keys(ONE, "**").action is Action.BACK
+    assert read_keys(MULTI, "***#").action is Action.BACK
