@@ -189,8 +189,8 @@ def create_survey(slug: str, area_ids: list[int]) -> int:
 def prepare(app) -> int:  # type: ignore[no-untyped-def]
     """Fresh schema, neighbourhoods, baselines and the large survey: its id."""
     from engage.demographics import baselines
-    from engage.demographics.models import Area
     from engage.extensions import db
+    from engage.org.models import Area
 
     with app.app_context():
         fresh_schema()
@@ -229,8 +229,8 @@ def create_tables(app, names: list[str]) -> None:  # type: ignore[no-untyped-def
 def add_small_survey(app) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from engage.demographics.models import Area
     from engage.extensions import db
+    from engage.org.models import Area
 
     with app.app_context():
         areas = list(db.session.scalars(select(Area.id).order_by(Area.slug)))

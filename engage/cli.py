@@ -30,7 +30,7 @@ def create_user(email: str, role: str, password: str, name: str,
     from sqlalchemy import select
 
     from engage.accounts.operations import create_user as create
-    from engage.plans.models import Department
+    from engage.org.models import Department
 
     department_id = None
     if department_slug:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from engage.accounts.models import User
 from engage.accounts.operations import create_user
-from engage.plans.models import Department
+from engage.org.models import Department
 from engage.surveys import operations
 from engage.surveys.models import Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData

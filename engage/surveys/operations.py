@@ -20,12 +20,12 @@ from engage.audit.models import SURVEY_PUBLISH
 from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, is_valid_code, language_name, normalise_code
-from engage.demographics.models import Area
 from engage.engine import TYPES, Condition
 from engage.engine.commands import command
 from engage.engine.spec import OPS
 from engage.engine.words import fold
 from engage.extensions import db
+from engage.org.models import Area
 from engage.surveys.models import Channel, Choice, Question, Survey, SurveyStatus, new_revision
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")

@@ -12,12 +12,11 @@ from engage.channels.web.forms import answer_form
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve, use_locale
 from engage.core.roles import Permission, require
-from engage.demographics.models import Area
 from engage.demographics.operations import add_standard_questions
 from engage.demographics.standard import DIMENSIONS
 from engage.engine import Condition
 from engage.extensions import db
-from engage.plans.models import Department
+from engage.org.models import Area, Department
 from engage.surveys import operations
 from engage.surveys.forms import (
     QUESTION_TEXTS,

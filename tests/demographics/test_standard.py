@@ -22,7 +22,7 @@ UI = ["en", "es", "vi", "tl", "zh_Hans", "ar"]
 @pytest.fixture
 def everyone(db, app):  # type: ignore[no-untyped-def]
     """A survey in every UI language asking every standard question."""
-    from engage.demographics.models import Area
+    from engage.org.models import Area
 
     area = Area(slug="riverside", name={"en": "Riverside", "es": "Riverside"})
     db.add(area)

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 from engage.core.clock import utcnow
 from engage.demographics import baselines
-from engage.demographics.models import Area
 from engage.demographics.operations import add_standard_questions
 from engage.engine import QuestionSpec, SurveySpec, question_type, start
 from engage.engine.spec import Value
+from engage.org.models import Area
 from engage.responses import operations as responses
 from engage.results.filters import RACE_ALONE, Filters
 from engage.results.forms import available_breakdowns

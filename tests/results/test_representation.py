@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engage.demographics import baselines
-from engage.demographics.models import Area
 from engage.demographics.operations import add_standard_questions
+from engage.org.models import Area
 from engage.results.representation import representation, respondent_cells
 from engage.surveys import operations
 from tests.demographics.test_census import TRACT_A, TRACT_B, data_csv

@@ -12,9 +12,9 @@ from sqlalchemy import update
 
 from engage.core.clock import utcnow
 from engage.demographics import baselines
-from engage.demographics.models import Area
 from engage.demographics.operations import add_standard_questions
 from engage.engine import start
+from engage.org.models import Area
 from engage.responses import operations as responses
 from engage.responses.models import Response
 from engage.results.filters import Filters
