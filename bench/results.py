@@ -169,9 +169,9 @@ def ordinary_questions():  # type: ignore[no-untyped-def]
 
 def create_survey(slug: str, area_ids: list[int]) -> int:
     """A published survey of 12 questions, made with the app's operations; flushed."""
-    from engage.demographics.operations import add_standard_questions
     from engage.surveys import operations
     from engage.surveys.operations import SurveyData
+    from engage.surveys.standard_questions import add_standard_questions
 
     survey = operations.create_survey(SurveyData(
         slug=slug, title=_t("City survey", "Encuesta", "Khảo sát"), intro=_t("Tell us", "Cuéntenos",

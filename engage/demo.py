@@ -14,7 +14,6 @@ from engage.accounts.operations import create_user
 from engage.core.clock import utcnow
 from engage.demographics.baseline_models import CensusImport
 from engage.demographics.baselines import import_baseline, map_geography
-from engage.demographics.operations import add_standard_questions, question_data
 from engage.demographics.standard import DIMENSIONS
 from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, start, step
 from engage.extensions import db
@@ -30,6 +29,7 @@ from engage.surveys import operations as surveys
 from engage.surveys.models import Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions, question_data
 
 DEMO_PASSWORD = "engage-demo-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_USERS = (

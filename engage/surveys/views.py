@@ -12,7 +12,6 @@ from engage.channels.web.forms import answer_form
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve, use_locale
 from engage.core.roles import Permission, require
-from engage.demographics.operations import add_standard_questions
 from engage.demographics.standard import DIMENSIONS
 from engage.engine import Condition
 from engage.extensions import db
@@ -33,6 +32,7 @@ from engage.surveys.labels import CHANNEL_LABELS, OP_LABELS, STATUS_LABELS, TYPE
 from engage.surveys.models import Channel, Question, Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions
 
 bp = Blueprint("surveys", __name__, url_prefix="/staff/surveys")
 

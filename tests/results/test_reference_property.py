@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from engage.core.clock import utcnow
 from engage.demographics import baselines
-from engage.demographics.operations import add_standard_questions
 from engage.engine import QuestionSpec, SurveySpec, question_type, start
 from engage.engine.spec import Value
 from engage.org.models import Area
@@ -35,6 +34,7 @@ from engage.results.weighting import Weights, compute_weights, margins
 from engage.surveys import operations
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions
 from tests.demographics.test_census import TRACT_A, TRACT_B, data_csv
 from tests.results.reference import (
     ALL,
