@@ -34,8 +34,6 @@ CHANNELS = frozenset({"sms", "voice", "web"})
 #: modules for the other rules.
 KNOWN: frozenset[tuple[str, str, str]] = frozenset({
     ("app", "engage.outreach.queue", "engage"),
-    ("cycle", "accounts", "audit"),
-    ("cycle", "audit", "accounts"),
     ("cycle", "channels", "responses"),
     ("cycle", "channels", "surveys"),
     ("cycle", "responses", "surveys"),
