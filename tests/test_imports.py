@@ -39,7 +39,6 @@ KNOWN: frozenset[tuple[str, str, str]] = frozenset({
     ("cycle", "responses", "surveys"),
     ("cycle", "surveys", "channels"),
     ("local", "engage.accounts.auth", "engage.accounts.models"),
-    ("local", "engage.outreach.outbox", "engage.channels.sms.encoding"),
     ("local", "engage.outreach.queue", "engage"),
     ("local", "engage.outreach.queue", "engage.core.clock"),
     ("local", "engage.outreach.queue", "engage.outreach.outbox"),

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engage.channels.sms.compose import question_text
-from engage.channels.sms.encoding import SmsCost, sms_cost
 from engage.channels.web.forms import answer_form
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve, use_locale
@@ -15,6 +14,7 @@ from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS
 from engage.engine import Condition
 from engage.extensions import db
+from engage.messaging.encoding import SmsCost, sms_cost
 from engage.org.models import Area, Department
 from engage.surveys import operations
 from engage.surveys.forms import (

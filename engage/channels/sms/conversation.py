@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engage.channels.sms import compose
-from engage.channels.sms.encoding import sms_cost
-from engage.channels.sms.models import Direction, Message, SmsConversation, Stage
+from engage.channels.sms.models import SmsConversation, Stage
 from engage.core.clock import utcnow
 from engage.core.i18n import language_name, resolve
 from engage.engine import Action, Input, Outcome, Policy, start, step
@@ -24,6 +23,8 @@ from engage.engine.commands import Command, command
 from engage.engine.spec import SurveySpec
 from engage.engine.words import fold, parse_number
 from engage.extensions import db
+from engage.messaging.encoding import sms_cost
+from engage.messaging.models import Direction, Message
 from engage.responses import operations as responses
 from engage.responses.models import Respondent, Response, ResponseStatus
 from engage.responses.phones import InvalidPhone, normalise
