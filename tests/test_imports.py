@@ -34,16 +34,11 @@ CHANNELS = frozenset({"sms", "voice", "web"})
 #: modules for the other rules.
 KNOWN: frozenset[tuple[str, str, str]] = frozenset({
     ("app", "engage.outreach.queue", "engage"),
-    ("cycle", "channels", "responses"),
-    ("cycle", "channels", "surveys"),
-    ("cycle", "responses", "surveys"),
-    ("cycle", "surveys", "channels"),
     ("local", "engage.accounts.auth", "engage.accounts.models"),
     ("local", "engage.outreach.queue", "engage"),
     ("local", "engage.outreach.queue", "engage.core.clock"),
     ("local", "engage.outreach.queue", "engage.outreach.outbox"),
     ("local", "engage.results.scope", "engage.results.weighting"),
-    ("local", "engage.surveys.operations", "engage.channels.voice.operations"),
 })
 
 
