@@ -32,6 +32,7 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     configure_extensions(app)
     configure_blueprints(app)
     configure_channels(app)
+    configure_queue(app)
     configure_request_cycle(app)
     configure_errors(app)
     configure_templates(app)
@@ -157,6 +158,16 @@ def configure_channels(app: Flask) -> None:
     register_preview(app, Channel.WEB, preview_form)
     register_preview(app, Channel.SMS, question_cost)
     register_publish_check(app, recording_problems)
+
+
+def configure_queue(app: Flask) -> None:
+    """The task queue from QUEUE_URL (in memory when testing without one), with the
+    outreach tasks on it: the web app enqueues, engage.worker consumes."""
+    from engage.outreach import queue
+
+    huey = queue.make_huey(app.config.get("QUEUE_URL"), testing=app.config.get("TESTING", False))
+    app.extensions["huey"] = huey
+    queue.register(huey, app)
 
 
 def configure_request_cycle(app: Flask) -> None:

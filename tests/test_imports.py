@@ -33,11 +33,7 @@ CHANNELS = frozenset({"sms", "voice", "web"})
 #: (rule, importer, imported) for each exception still standing: packages for "cycle",
 #: modules for the other rules.
 KNOWN: frozenset[tuple[str, str, str]] = frozenset({
-    ("app", "engage.outreach.queue", "engage"),
     ("local", "engage.accounts.auth", "engage.accounts.models"),
-    ("local", "engage.outreach.queue", "engage"),
-    ("local", "engage.outreach.queue", "engage.core.clock"),
-    ("local", "engage.outreach.queue", "engage.outreach.outbox"),
     ("local", "engage.results.scope", "engage.results.weighting"),
 })
 
