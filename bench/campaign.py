@@ -368,9 +368,9 @@ def baseline_queue(app, survey_id: int) -> dict:  # type: ignore[no-untyped-def]
     contact (no audience filter, no conflict clause) and a commit."""
     import sqlalchemy as sa
 
-    from engage.channels.sms.encoding import sms_cost
     from engage.core.models import UTCDateTime, utcnow
     from engage.extensions import db
+    from engage.messaging.encoding import sms_cost
     from engage.outreach import campaigns, outbox
 
     with app.app_context():
@@ -497,9 +497,9 @@ def make_due(campaign_id: int, ids: list[int]) -> None:
     """Only the messages ``ids`` of the campaign are due; the rest wait."""
     import sqlalchemy as sa
 
-    from engage.channels.sms.models import Message
     from engage.core.models import utcnow
     from engage.extensions import db
+    from engage.messaging.models import Message
 
     now = utcnow()
     db.session.execute(sa.update(Message).where(Message.campaign_id == campaign_id,
@@ -554,7 +554,7 @@ def engage_send(app, fake: FakeTwilio, ids: list[int], expected: list[str],
             gateway.send_text = real_send
     stats = fake.stats(reset=True)
     with app.app_context():
-        from engage.channels.sms.models import Message
+        from engage.messaging.models import Message
         from engage.outreach.campaigns import SENT_STATES
 
         statuses = Counter(dict(db.session.execute(
@@ -588,8 +588,8 @@ def send_batches(app, campaign_id: int, numbers: dict[int, str], send: int,
     takes them: (message ids, [(number, body)])."""
     import sqlalchemy as sa
 
-    from engage.channels.sms.models import Message
     from engage.extensions import db
+    from engage.messaging.models import Message
 
     with app.app_context():
         rows = db.session.execute(sa.select(Message.id, Message.respondent_id, Message.body)

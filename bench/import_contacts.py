@@ -128,8 +128,8 @@ def prepare(app) -> None:  # type: ignore[no-untyped-def]
     """Fresh schema from the migrations, the bare table, two neighbourhoods and their ZIP
     codes (untimed)."""
     from engage.demographics.baselines import map_geography
-    from engage.demographics.models import Area
     from engage.extensions import db
+    from engage.org.models import Area
 
     with app.app_context():
         harness.fresh_schema()

@@ -169,9 +169,9 @@ def ordinary_questions():  # type: ignore[no-untyped-def]
 
 def create_survey(slug: str, area_ids: list[int]) -> int:
     """A published survey of 12 questions, made with the app's operations; flushed."""
-    from engage.demographics.operations import add_standard_questions
     from engage.surveys import operations
     from engage.surveys.operations import SurveyData
+    from engage.surveys.standard_questions import add_standard_questions
 
     survey = operations.create_survey(SurveyData(
         slug=slug, title=_t("City survey", "Encuesta", "Khảo sát"), intro=_t("Tell us", "Cuéntenos",
@@ -189,8 +189,8 @@ def create_survey(slug: str, area_ids: list[int]) -> int:
 def prepare(app) -> int:  # type: ignore[no-untyped-def]
     """Fresh schema, neighbourhoods, baselines and the large survey: its id."""
     from engage.demographics import baselines
-    from engage.demographics.models import Area
     from engage.extensions import db
+    from engage.org.models import Area
 
     with app.app_context():
         fresh_schema()
@@ -229,8 +229,8 @@ def create_tables(app, names: list[str]) -> None:  # type: ignore[no-untyped-def
 def add_small_survey(app) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from engage.demographics.models import Area
     from engage.extensions import db
+    from engage.org.models import Area
 
     with app.app_context():
         areas = list(db.session.scalars(select(Area.id).order_by(Area.slug)))

@@ -31,6 +31,8 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     configure_uploads(app)
     configure_extensions(app)
     configure_blueprints(app)
+    configure_channels(app)
+    configure_queue(app)
     configure_request_cycle(app)
     configure_errors(app)
     configure_templates(app)
@@ -141,6 +143,31 @@ def configure_blueprints(app: Flask) -> None:
                xlsform_bp, plans_bp, demographics_bp, sms_staff_bp, results_bp, coding_bp,
                exports_bp, audit_bp, baselines_bp, outreach_bp, reports_bp, health_bp):
         app.register_blueprint(bp)
+
+
+def configure_channels(app: Flask) -> None:
+    """What each channel adds to the survey pages, listed as the blueprints are: the
+    channels build on surveys, so surveys never imports them."""
+    from engage.channels.sms.costs import question_cost
+    from engage.channels.voice.operations import recording_problems
+    from engage.channels.web.forms import preview_form
+    from engage.surveys.models import Channel
+    from engage.surveys.previews import register_preview
+    from engage.surveys.publishing import register_publish_check
+
+    register_preview(app, Channel.WEB, preview_form)
+    register_preview(app, Channel.SMS, question_cost)
+    register_publish_check(app, recording_problems)
+
+
+def configure_queue(app: Flask) -> None:
+    """The task queue from QUEUE_URL (in memory when testing without one), with the
+    outreach tasks on it: the web app enqueues, engage.worker consumes."""
+    from engage.outreach import queue
+
+    huey = queue.make_huey(app.config.get("QUEUE_URL"), testing=app.config.get("TESTING", False))
+    app.extensions["huey"] = huey
+    queue.register(huey, app)
 
 
 def configure_request_cycle(app: Flask) -> None:

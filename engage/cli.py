@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from engage.core.errors import DomainError
@@ -30,7 +30,7 @@ def create_user(email: str, role: str, password: str, name: str,
     from sqlalchemy import select
 
     from engage.accounts.operations import create_user as create
-    from engage.plans.models import Department
+    from engage.org.models import Department
 
     department_id = None
     if department_slug:
@@ -179,15 +179,9 @@ def rotate_phone_key() -> None:
 def worker(workers: int) -> None:
     """Run a task-queue worker: sends campaign texts and updates (huey; SQLite queue by
     default, Redis with ENGAGE_QUEUE_URL=redis://...). Run as many as you like."""
-    import logging
+    from engage.worker import run_worker
 
-    from huey.consumer import Consumer
-
-    from engage.outreach.queue import huey
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    Consumer(huey, workers=workers, worker_type="thread", periodic=True,
-             check_worker_health=True).run()
+    run_worker(current_app, workers)
 
 
 def register(app: Flask) -> None:

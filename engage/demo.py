@@ -14,22 +14,22 @@ from engage.accounts.operations import create_user
 from engage.core.clock import utcnow
 from engage.demographics.baseline_models import CensusImport
 from engage.demographics.baselines import import_baseline, map_geography
-from engage.demographics.models import Area
-from engage.demographics.operations import add_standard_questions, question_data
 from engage.demographics.standard import DIMENSIONS
 from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, start, step
 from engage.extensions import db
+from engage.org.models import Area, Department
 from engage.outreach.campaigns import CampaignData, save_campaign
 from engage.outreach.contacts import import_contacts
 from engage.outreach.models import Campaign
 from engage.plans import operations as plans
-from engage.plans.models import ActionStatus, Department, Goal
+from engage.plans.models import ActionStatus, Goal
 from engage.responses import operations as responses
 from engage.responses.models import Response
 from engage.surveys import operations as surveys
 from engage.surveys.models import Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions, question_data
 
 DEMO_PASSWORD = "engage-demo-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_USERS = (

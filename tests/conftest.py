@@ -24,7 +24,8 @@ pytest_plugins = ["tests.factories", "tests.fake_twilio", "tests.live"]
 
 # The fake Twilio and the live server are on loopback: never through a proxy.
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-# The task queue is chosen at import from the environment: in memory for tests.
+# An app made without a config (wsgi) is a testing one: never the development database,
+# and its task queue is in memory unless ENGAGE_QUEUE_URL names one.
 os.environ.setdefault("ENGAGE_ENV", "testing")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from engage.accounts.models import User
 from engage.accounts.operations import create_user
-from engage.plans.models import Department
+from engage.org.models import Department
 from engage.responses.models import Answer, Response, ResponseStatus
 from engage.surveys import operations
 from engage.surveys.models import Survey

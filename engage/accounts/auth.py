@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, session
 from flask_login import AnonymousUserMixin, LoginManager, logout_user
 
+from engage.accounts.models import User
 from engage.core.clock import utcnow
 from engage.core.i18n import _l
 from engage.core.roles import Permission
@@ -43,8 +44,6 @@ def configure_session_lifetime(app: Flask) -> None:
 
 
 def configure_login(manager: LoginManager) -> None:
-    from engage.accounts.models import User
-
     manager.login_view = "accounts.login"
     manager.login_message = _l("Please sign in to open that page.")
     manager.anonymous_user = Anonymous

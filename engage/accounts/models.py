@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 from engage.core.models import TimestampMixin, UTCDateTime
 from engage.core.roles import Permission, Role, role_can
 from engage.extensions import db
-from engage.plans.models import Department
+from engage.org.models import Department
 
 
 class User(UserMixin, TimestampMixin, db.Model):

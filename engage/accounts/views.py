@@ -13,7 +13,7 @@ from engage.core.i18n import _, resolve
 from engage.core.roles import ROLE_LABELS, Permission, require
 from engage.core.urls import public_url
 from engage.extensions import db, limiter
-from engage.plans.models import Department
+from engage.org.models import Department
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 

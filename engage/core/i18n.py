@@ -10,10 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app, g, has_request_context, request, session
+from flask_babel import LazyString, force_locale, refresh
 from flask_babel import gettext as _  # noqa: F401 - re-exported for domains
 from flask_babel import lazy_gettext as _l  # noqa: F401
 from flask_babel import lazy_pgettext as _lp  # noqa: F401 - for words with two senses
-from flask_babel import refresh
 
 #: Native names for the shipped locales where Babel's own is awkward ("tl" is an alias).
 _NATIVE_NAMES = {
@@ -103,6 +103,19 @@ def resolve(text: Mapping[str, str] | None, locale: str, default: str = "en") ->
         if value:
             return value
     return next((v for v in text.values() if v), "")
+
+
+def translated(text: LazyString, locales: Iterable[str]) -> dict[str, str]:
+    """``text`` in each of ``locales`` that ships a UI catalog, as survey text: the
+    standard questions are copied into a survey this way. Other survey languages are
+    left for a translator: publishing lists them as missing."""
+    shipped = set(current_app.config["UI_LOCALES"])
+    out = {}
+    for locale in locales:
+        if locale in shipped:
+            with force_locale(locale):
+                out[locale] = str(text)
+    return out
 
 
 def browser_locales() -> list[str]:

@@ -1,1 +1,1 @@
-"""Standard demographic dimensions, neighbourhoods (areas) and census baselines."""
+"""Standard demographic dimensions and census baselines (the areas are in engage.org)."""

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.core.clock import utcnow
 from engage.core.models import TimestampMixin, UTCDateTime
-from engage.demographics.models import Area
 from engage.extensions import db
+from engage.org.models import Area
 
 
 class CensusImport(db.Model):

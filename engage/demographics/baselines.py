@@ -23,8 +23,8 @@ from engage.demographics.census import (
     read_acs,
     refuse,
 )
-from engage.demographics.models import Area
 from engage.extensions import db
+from engage.org.models import Area
 
 INSERT_BATCH = 5000
 #: The key of the whole city (every mapped geography) in :func:`area_baseline`.

@@ -19,8 +19,8 @@ from engage.demographics import (
 from engage.demographics.acs_tables import TABLES
 from engage.demographics.baseline_models import CensusImport, GeographyArea
 from engage.demographics.census import MAX_BYTES as CENSUS_MAX_BYTES
-from engage.demographics.models import Area
 from engage.extensions import db
+from engage.org.models import Area
 
 bp = Blueprint("demographics", __name__, url_prefix="/staff/areas")
 

@@ -13,13 +13,13 @@ from flask_babel import force_locale
 from sqlalchemy import String, case, cast, func, literal, or_, select, true, update
 from sqlalchemy.sql import Select
 
-from engage.channels.sms.encoding import SmsCost, sms_cost
-from engage.channels.sms.models import Message
 from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _, _l, language_name
 from engage.core.models import insert_for
 from engage.extensions import db
+from engage.messaging.encoding import SmsCost, sms_cost
+from engage.messaging.models import Message
 from engage.outreach import outbox
 from engage.outreach.models import Campaign, CampaignKind, CampaignStatus, Contact
 from engage.outreach.queue import nudge_after_commit

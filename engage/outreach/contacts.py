@@ -20,8 +20,8 @@ from engage.core.errors import DomainError
 from engage.core.i18n import _l, is_valid_code, normalise_code
 from engage.demographics.baseline_models import GeographyArea
 from engage.demographics.baselines import geo_id_from_code
-from engage.demographics.models import Area
 from engage.extensions import db
+from engage.org.models import Area
 from engage.outreach.contact_store import ContactRow, save_contacts
 from engage.outreach.models import ContactImport
 from engage.responses.phones import InvalidPhone, normalise, phone_hash

@@ -18,7 +18,7 @@ from flask import current_app
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from engage.channels.sms.models import Message
+from engage.messaging.models import Message
 from engage.responses import operations as responses
 from engage.responses.models import Respondent
 

@@ -1,6 +1,6 @@
 """Contacts who agreed to hear from the city, their imports, campaigns, and the
 per-sender clock that paces sending. Outgoing texts themselves are
-:class:`engage.channels.sms.models.Message` rows: the outbox is that table."""
+:class:`engage.messaging.models.Message` rows: the outbox is that table."""
 
 from __future__ import annotations
 

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from engage.channels.sms.models import Message
 from engage.core.clock import utcnow
 from engage.extensions import db
+from engage.messaging.encoding import sms_cost
+from engage.messaging.models import Message
 from engage.outreach import gateway
 from engage.outreach.models import Campaign, CampaignStatus, Contact, SenderClock
 from engage.outreach.schedule import backoff, pace, quiet_until
@@ -50,8 +51,6 @@ def queue_text(respondent_id: int, body: str, *, topic: str | None = None,
                survey_id: int | None = None, campaign_id: int | None = None,
                priority: int = REPLY, send_after: datetime | None = None) -> Message:
     """Write one text to the outbox (the caller's transaction commits it)."""
-    from engage.channels.sms.encoding import sms_cost
-
     message = Message(direction="out", status=PENDING, body=body, respondent_id=respondent_id,
                       survey_id=survey_id, campaign_id=campaign_id, priority=priority,
                       topic=topic, send_after=send_after or utcnow(),

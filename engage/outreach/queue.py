@@ -1,9 +1,13 @@
 """The task queue (huey): SQLite storage by default, so the embedded set-up needs no
-server; Redis when ``ENGAGE_QUEUE_URL`` is a ``redis://`` URL, so workers on many
-machines share the work.
+server; Redis when ``QUEUE_URL`` (``ENGAGE_QUEUE_URL``) is a ``redis://`` URL, so workers
+on many machines share the work.
 
 Tasks only nudge: the database is the record. A pump sends whatever is due; a periodic
 sweep recovers after crashes and re-nudges, so a lost task loses no text.
+
+The app factory makes the queue from the app's config and registers the tasks on it,
+each run inside that app: the web app enqueues and the worker (engage.worker) consumes,
+both made by the same factory, so they know the tasks by the same names.
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from config import config_from_env
+from engage.core.clock import utcnow
+from engage.outreach import outbox
 
 log = logging.getLogger(__name__)
 PUMP_SECONDS = 20.0
+#: Where the app keeps its pump task, for :func:`nudge`.
+PUMP = "engage.outreach.pump"
 
 
 def make_huey(url: str | None, testing: bool = False) -> Huey:
@@ -33,72 +40,53 @@ def make_huey(url: str | None, testing: bool = False) -> Huey:
     return SqliteHuey("engage", filename=str(path))
 
 
-_config = config_from_env()
-huey = make_huey(_config.QUEUE_URL, testing=getattr(_config, "TESTING", False))
-_app: Flask | None = None
+def register(huey: Huey, app: Flask) -> None:
+    """Define the outreach tasks on ``huey``, each run inside ``app``, and keep the pump
+    task on the app for :func:`nudge`."""
 
-
-def _worker_app() -> Flask:
-    """One app per worker process, made on first use."""
-    global _app
-    if _app is None:
-        from engage import create_app
-
-        _app = create_app()
-    return _app
-
-
-@huey.task(retries=0)
-def pump_task() -> int:
-    """Send what is due for a while, then hand over to a fresh task: at once if there
-    was work, or at the moment held texts become due."""
-    from engage.core.clock import utcnow
-    from engage.outreach import outbox
-
-    with _worker_app().app_context():
-        handled = outbox.pump(PUMP_SECONDS)
-        if handled:
-            pump_task()
+    @huey.task(retries=0)
+    def pump_task() -> int:
+        """Send what is due for a while, then hand over to a fresh task: at once if there
+        was work, or at the moment held texts become due."""
+        with app.app_context():
+            handled = outbox.pump(PUMP_SECONDS)
+            if handled:
+                pump_task()
+                return handled
+            wake = outbox.next_wake(utcnow())
+            if wake is not None:
+                pump_task.schedule(eta=wake)
             return handled
-        wake = outbox.next_wake(utcnow())
-        if wake is not None:
-            pump_task.schedule(eta=wake)
-        return handled
 
+    @huey.periodic_task(crontab(minute="*"))
+    def sweep_task() -> dict[str, int]:
+        """Every minute: recover after crashes, finish campaigns, and nudge if due texts
+        are waiting with nobody on them."""
+        with app.app_context():
+            counts = outbox.sweep()
+            if outbox.overdue(utcnow()):
+                pump_task()
+            return counts
 
-@huey.periodic_task(crontab(minute="*"))
-def sweep_task() -> dict[str, int]:
-    """Every minute: recover after crashes, finish campaigns, and nudge if due texts
-    are waiting with nobody on them."""
-    from engage.core.clock import utcnow
-    from engage.outreach import outbox
+    @huey.on_startup()
+    def _recover_on_start() -> None:
+        """A worker starting (perhaps after a crash) recovers and starts sending."""
+        with app.app_context():
+            outbox.sweep()
+            now = utcnow()
+            if outbox.overdue(now, grace=timedelta(0)):
+                pump_task()
+            elif (wake := outbox.next_wake(now)) is not None:
+                pump_task.schedule(eta=wake)
 
-    with _worker_app().app_context():
-        counts = outbox.sweep()
-        if outbox.overdue(utcnow()):
-            pump_task()
-        return counts
-
-
-@huey.on_startup()
-def _recover_on_start() -> None:
-    """A worker starting (perhaps after a crash) recovers and starts sending."""
-    from engage.core.clock import utcnow
-    from engage.outreach import outbox
-
-    with _worker_app().app_context():
-        outbox.sweep()
-        now = utcnow()
-        if outbox.overdue(now, grace=timedelta(0)):
-            pump_task()
-        elif (wake := outbox.next_wake(now)) is not None:
-            pump_task.schedule(eta=wake)
+    app.extensions[PUMP] = pump_task
 
 
 def nudge(pumps: int = 1) -> None:
     """Ask workers to send what is due; safe to call when the queue is down (the
     minute sweep nudges anyway)."""
     try:
+        pump_task = current_app.extensions[PUMP]
         for _ in range(pumps):
             pump_task()
     except Exception:  # the outbox is the record; the sweep catches up

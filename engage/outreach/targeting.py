@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from engage.core.errors import DomainError
 from engage.demographics.baselines import area_baseline
-from engage.demographics.models import Area
 from engage.extensions import db
+from engage.org.models import Area
 from engage.responses.models import Response, ResponseTag
 from engage.results.queries import NO_FILTERS, response_conditions
 from engage.results.representation import ALL, representation

@@ -11,8 +11,8 @@ from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, language_name, resolve
 from engage.core.roles import Permission, require
 from engage.core.uploads import accepts_upload
-from engage.demographics.models import Area
 from engage.extensions import db
+from engage.org.models import Area
 from engage.outreach import campaigns as ops
 from engage.outreach.contacts import MAX_CONTACT_BYTES, NOTES, REASONS, import_contacts
 from engage.outreach.forms import ContactImportForm, campaign_form, to_utc

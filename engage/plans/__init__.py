@@ -1,1 +1,1 @@
-"""Departments and (later) their plans, objectives, findings and actions."""
+"""Departments' plans, objectives, findings and actions (departments are in engage.org)."""

@@ -1,4 +1,4 @@
-"""Departments and their plans (goals, objectives, performance measures), the findings
+"""Departments' plans (goals, objectives, performance measures), the findings
 that tie survey results to objectives, and the actions that answer them."""
 
 from __future__ import annotations
@@ -7,21 +7,12 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Date, Float, ForeignKey, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from engage.core.clock import utcnow
 from engage.core.models import JSONType, TimestampMixin, UTCDateTime
 from engage.extensions import db
-
-
-class Department(TimestampMixin, db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(64), unique=True)
-    #: {locale: name}: residents read department names on public pages.
-    name: Mapped[dict] = mapped_column(JSONType)
-
-    goals: Mapped[list[Goal]] = relationship(back_populates="department", order_by="Goal.position",
-                                             cascade="all, delete-orphan")
+from engage.org.models import Department
 
 
 class Goal(TimestampMixin, db.Model):
@@ -31,7 +22,9 @@ class Goal(TimestampMixin, db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(300))
 
-    department: Mapped[Department] = relationship(back_populates="goals")
+    #: Department lives in org, below plans: its ``goals`` are added from here.
+    department: Mapped[Department] = relationship(backref=backref(
+        "goals", order_by="Goal.position", cascade="all, delete-orphan"))
     objectives: Mapped[list[Objective]] = relationship(
         back_populates="goal", order_by="Objective.position", cascade="all, delete-orphan")
 

@@ -11,9 +11,9 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from engage.channels.sms.models import Message
 from engage.core.i18n import _, resolve
 from engage.extensions import db
+from engage.messaging.models import Message
 from engage.outreach import outbox
 from engage.outreach.campaigns import survey_locale
 from engage.outreach.queue import nudge_after_commit

@@ -19,16 +19,9 @@ from engage.core.i18n import _l, language_name
 from engage.core.roles import Role
 from engage.demographics.standard import DIMENSIONS
 from engage.extensions import db
+from engage.org.models import Department
 from engage.plans import notify
-from engage.plans.models import (
-    Action,
-    ActionStatus,
-    Department,
-    Finding,
-    Goal,
-    Measure,
-    Objective,
-)
+from engage.plans.models import Action, ActionStatus, Finding, Goal, Measure, Objective
 from engage.plans.snapshots import take_snapshot
 from engage.surveys.models import Survey
 

@@ -17,6 +17,7 @@ from engage.core.roles import Permission, require
 from engage.core.routing import get_or_404
 from engage.demographics.standard import DIMENSIONS, dimension_label
 from engage.extensions import db
+from engage.org.models import Department
 from engage.plans import metrics
 from engage.plans import operations as ops
 from engage.plans.forms import (
@@ -26,7 +27,7 @@ from engage.plans.forms import (
     TitleForm,
     action_form,
 )
-from engage.plans.models import Action, Department, Finding, Goal, Measure, Objective
+from engage.plans.models import Action, Finding, Goal, Measure, Objective
 from engage.plans.snapshots import KEPT
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_spec

@@ -19,6 +19,7 @@ from engage.responses.models import Response
 from engage.results.filters import Filters
 from engage.results.linked import atom_column, family_dimension
 from engage.results.queries import response_conditions, with_group
+from engage.results.weighting import cell_columns
 
 
 @contextmanager
@@ -28,8 +29,6 @@ def scoped_responses(survey_id: int, by: str | None, filters: Filters,
     ``age`` and ``area`` (see engage.results.weighting), with ``atoms`` the ``atom`` of
     ``by``'s family (engage.results.linked). One row per response and group: a resident
     who chose two races (or genders, or difficulties) is in two groups."""
-    from engage.results.weighting import cell_columns
-
     table = Table(f"tmp_scope_{secrets.token_hex(6)}", MetaData(),
                   Column("rid", Integer, primary_key=True), Column("g", String(64), primary_key=True),
                   Column("race", Text), Column("age", String(64)), Column("area", String(64)),

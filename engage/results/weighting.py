@@ -21,11 +21,11 @@ from engage.core.errors import DomainError
 from engage.core.i18n import _, resolve
 from engage.demographics.acs_tables import b03002_group
 from engage.demographics.baselines import Baseline, area_baseline
-from engage.demographics.models import Area
 from engage.demographics.standard import DIMENSIONS, PREFER_NOT, dimension_label
 from engage.engine import QuestionSpec, question_type
 from engage.engine.spec import SurveySpec
 from engage.extensions import db
+from engage.org.models import Area
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
 from engage.results.filters import Filters
 from engage.results.queries import NO_FILTERS, resolved, response_conditions, scope_respondents, with_group

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.core.clock import utcnow
 from engage.core.models import JSONType, TimestampMixin, UTCDateTime
-from engage.demographics.models import Area
 from engage.extensions import db
-from engage.plans.models import Department
+from engage.org.models import Area, Department
 
 
 def new_revision() -> str:

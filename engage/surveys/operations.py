@@ -20,13 +20,14 @@ from engage.audit.models import SURVEY_PUBLISH
 from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l, is_valid_code, language_name, normalise_code
-from engage.demographics.models import Area
 from engage.engine import TYPES, Condition
 from engage.engine.commands import command
 from engage.engine.spec import OPS
 from engage.engine.words import fold
 from engage.extensions import db
+from engage.org.models import Area
 from engage.surveys.models import Channel, Choice, Question, Survey, SurveyStatus, new_revision
+from engage.surveys.publishing import channel_problems
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -190,12 +191,7 @@ def publication_problems(survey: Survey) -> list[object]:
         problems.append(_l("Add at least one question."))
     if Channel.SMS in survey.channels and not survey.sms_keyword:
         problems.append(_l("A survey answered by text message needs an SMS keyword."))
-    # Imported here: the voice channel builds on surveys, not the other way round.
-    from engage.channels.voice.operations import missing_recordings
-
-    for locale, keys in missing_recordings(survey).items():
-        problems.append(_l("%(language)s by phone: %(count)s recorded prompts are missing.",
-                           language=language_name(locale), count=len(keys)))
+    problems += channel_problems(survey)
     for locale in survey.locales:
         lang = language_name(locale)
 

@@ -6,18 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engage.channels.sms.compose import question_text
-from engage.channels.sms.encoding import SmsCost, sms_cost
-from engage.channels.web.forms import answer_form
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve, use_locale
 from engage.core.roles import Permission, require
-from engage.demographics.models import Area
-from engage.demographics.operations import add_standard_questions
 from engage.demographics.standard import DIMENSIONS
 from engage.engine import Condition
 from engage.extensions import db
-from engage.plans.models import Department
+from engage.org.models import Area, Department
 from engage.surveys import operations
 from engage.surveys.forms import (
     QUESTION_TEXTS,
@@ -33,7 +28,9 @@ from engage.surveys.forms import (
 from engage.surveys.labels import CHANNEL_LABELS, OP_LABELS, STATUS_LABELS, TYPE_LABELS
 from engage.surveys.models import Channel, Question, Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
+from engage.surveys.previews import channel_preview
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions
 
 bp = Blueprint("surveys", __name__, url_prefix="/staff/surveys")
 
@@ -130,11 +127,10 @@ def overview(survey_id: int) -> str:
     )
 
 
-def _sms_costs(survey: Survey) -> dict[str, list[tuple[str, SmsCost]]]:
-    """What each question costs by text, per language: staff see a UCS-2 language
-    doubling the bill before the survey goes out."""
+def _sms_costs(survey: Survey) -> dict[str, list[tuple[str, object]]]:
+    """Each question's cost by text, per language (the SMS channel's preview)."""
     spec = survey_spec(survey, Channel.SMS)
-    return {q.key: [(locale, sms_cost(question_text(q, locale, spec.default_locale)))
+    return {q.key: [(locale, channel_preview(Channel.SMS, q, locale, spec.default_locale))
                     for locale in spec.locales] for q in spec.questions}
 
 
@@ -331,7 +327,7 @@ def preview(survey_id: int) -> str:
     spec = survey_spec(survey)
     locale = spec.locale_for(request.args.get("lang"))
     use_locale(locale)
-    pages = [(q, answer_form(q, locale, spec.default_locale, prefix=q.key),
+    pages = [(q, channel_preview(Channel.WEB, q, locale, spec.default_locale),
               resolve(q.prompt, locale, spec.default_locale))
              for q in spec.questions]
     return render_template("surveys/preview.html", survey=survey, spec=spec, locale=locale,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engage.demographics.models import Area
+from engage.org.models import Area
 from tests.conftest import form_post
 
 

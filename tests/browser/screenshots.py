@@ -14,10 +14,10 @@ from werkzeug.serving import make_server
 
 from config import TestingConfig
 from engage import create_app
-from engage.demographics.operations import add_standard_questions
 from engage.extensions import db
 from engage.surveys import operations
 from engage.surveys.operations import SurveyData
+from engage.surveys.standard_questions import add_standard_questions
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from config import TestingConfig
-from engage.channels.sms.models import Direction, Message
 from engage.channels.twilio_params import is_sid
 from engage.channels.voice.models import VoiceCall
+from engage.messaging.models import Direction, Message
 from tests.channels.sms.phone import Phone, message_sid, signed
 from tests.channels.voice.caller import Call
 

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, select
 
-from engage.demographics.operations import add_standard_questions
 from engage.extensions import db as _db
 from engage.responses.models import Answer
 from engage.results.queries import NO_ANSWER
 from engage.surveys import operations as surveys
 from engage.surveys.operations import QuestionData
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions
 from tests.conftest import csrf_token, form_post
 from tests.results.test_results import answer
 

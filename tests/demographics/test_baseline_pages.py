@@ -7,7 +7,7 @@ import io
 from sqlalchemy import func, select
 
 from engage.demographics.baseline_models import BaselineFigure, GeographyArea
-from engage.demographics.models import Area
+from engage.org.models import Area
 from tests.conftest import csrf_token
 from tests.demographics.test_census import TRACT_A, data_csv
 

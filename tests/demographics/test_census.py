@@ -34,8 +34,8 @@ from engage.demographics.census import (
     split_line,
     standard_error,
 )
-from engage.demographics.models import Area
 from engage.demographics.standard import DIMENSIONS
+from engage.org.models import Area
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TRACT_A, TRACT_B, WATER = "1400000US53033010001", "1400000US53033010002", "1400000US53033990100"

@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from engage.core.errors import DomainError
-from engage.demographics.operations import add_standard_questions
 from engage.demographics.standard import DIMENSIONS
 from engage.engine import Action, Input, Policy, start, step
 from engage.responses import operations as responses
 from engage.responses.models import ResponseTag
 from engage.surveys import operations
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions
 from tests.factories import survey_data
 
 UI = ["en", "es", "vi", "tl", "zh_Hans", "ar"]
@@ -22,7 +22,7 @@ UI = ["en", "es", "vi", "tl", "zh_Hans", "ar"]
 @pytest.fixture
 def everyone(db, app):  # type: ignore[no-untyped-def]
     """A survey in every UI language asking every standard question."""
-    from engage.demographics.models import Area
+    from engage.org.models import Area
 
     area = Area(slug="riverside", name={"en": "Riverside", "es": "Riverside"})
     db.add(area)

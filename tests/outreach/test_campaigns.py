@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engage.channels.sms.models import Message
 from engage.core.errors import DomainError
-from engage.demographics.models import Area
+from engage.messaging.models import Message
+from engage.org.models import Area
 from engage.outreach import campaigns as ops
 from engage.outreach import outbox
 from engage.outreach.contacts import import_contacts

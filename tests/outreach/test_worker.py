@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engage.channels.sms.models import Message
 from engage.extensions import db
+from engage.messaging.models import Message
 from engage.outreach import campaigns as ops
 from engage.outreach.contacts import import_contacts
 from engage.surveys import operations

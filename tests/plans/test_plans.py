@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from engage.audit.models import AuditEvent
 from engage.core.clock import utcnow
+from engage.org.models import Department
 from engage.outreach import outbox
 from engage.plans import metrics
 from engage.plans import operations as ops
-from engage.plans.models import Action, Department, Finding, Goal, Objective
+from engage.plans.models import Action, Finding, Goal, Objective
 from engage.responses.models import Response
 from engage.responses.operations import consent_to_followup, respondent_for_phone, set_opted_out
 from engage.surveys import operations

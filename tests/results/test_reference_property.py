@@ -22,10 +22,9 @@ from hypothesis import strategies as st
 
 from engage.core.clock import utcnow
 from engage.demographics import baselines
-from engage.demographics.models import Area
-from engage.demographics.operations import add_standard_questions
 from engage.engine import QuestionSpec, SurveySpec, question_type, start
 from engage.engine.spec import Value
+from engage.org.models import Area
 from engage.responses import operations as responses
 from engage.results.filters import RACE_ALONE, Filters
 from engage.results.forms import available_breakdowns
@@ -35,6 +34,7 @@ from engage.results.weighting import Weights, compute_weights, margins
 from engage.surveys import operations
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions
 from tests.demographics.test_census import TRACT_A, TRACT_B, data_csv
 from tests.results.reference import (
     ALL,

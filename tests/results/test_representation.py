@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from engage.demographics import baselines
-from engage.demographics.models import Area
-from engage.demographics.operations import add_standard_questions
+from engage.org.models import Area
 from engage.results.representation import representation, respondent_cells
 from engage.surveys import operations
+from engage.surveys.standard_questions import add_standard_questions
 from tests.demographics.test_census import TRACT_A, TRACT_B, data_csv
 from tests.factories import survey_data
 from tests.results.test_results import answer

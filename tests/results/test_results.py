@@ -9,7 +9,6 @@ import io
 import pytest
 
 from engage.core.clock import utcnow
-from engage.demographics.operations import add_standard_questions
 from engage.engine import Action, Input, Policy, start, step
 from engage.responses import operations as responses
 from engage.results.filters import RACE_ALONE, Filters
@@ -17,6 +16,7 @@ from engage.results.queries import MULTIRACIAL, NO_ANSWER, question_counts
 from engage.results.summary import summarize
 from engage.surveys import operations
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions
 from tests.factories import QUESTIONS, survey_data
 
 

@@ -12,15 +12,15 @@ from sqlalchemy import select, update
 
 from engage.core.clock import utcnow
 from engage.demographics import baselines
-from engage.demographics.models import Area
-from engage.demographics.operations import add_standard_questions
 from engage.engine import start
+from engage.org.models import Area
 from engage.responses import operations as responses
 from engage.responses.models import Response
 from engage.results.filters import Filters
 from engage.results.queries import question_counts, response_counts
 from engage.surveys import operations
 from engage.surveys.queries import survey_spec
+from engage.surveys.standard_questions import add_standard_questions
 from tests.demographics.test_census import TRACT_A, TRACT_B, data_csv
 from tests.factories import survey_data
 from tests.results.test_results import answer, survey  # noqa: F401 - the fixture

@@ -28,8 +28,8 @@ from engage.core.clock import city_today
 from engage.core.errors import DomainError
 from engage.core.i18n import is_valid_code, normalise_code
 from engage.demographics.baselines import map_geography
-from engage.demographics.models import Area
 from engage.extensions import db as extension
+from engage.org.models import Area
 from engage.outreach import contacts
 from engage.outreach.contacts import import_contacts, parse_date
 from engage.outreach.models import Contact, ContactImport

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from engage.channels.sms.models import Direction, Message
 from engage.coding.operations import create_theme
+from engage.messaging.models import Direction, Message
 from engage.outreach.campaigns import CampaignData, save_campaign
 from engage.plans import operations as plans
 from engage.surveys.models import Survey

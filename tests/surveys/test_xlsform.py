@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from pyxform.xls2xform import convert
 from sqlalchemy import func, select
 
-from engage.demographics.models import Area
+from engage.org.models import Area
 from engage.surveys import operations
 from engage.surveys.models import Choice, Question, Survey
 from engage.surveys.operations import ChoiceData, QuestionData

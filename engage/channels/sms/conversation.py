@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engage.channels.sms import compose
-from engage.channels.sms.encoding import sms_cost
-from engage.channels.sms.models import Direction, Message
 from engage.core.clock import utcnow
 from engage.engine.session import Keyword, Rules, Said, handle
 from engage.engine.words import fold
 from engage.extensions import db
+from engage.messaging.encoding import sms_cost
+from engage.messaging.models import Direction, Message
 from engage.responses import operations as responses
 from engage.responses import sessions
 from engage.responses.models import Respondent

@@ -11,12 +11,12 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from engage.channels.sms.conversation import Inbound, handle_inbound
-from engage.channels.sms.models import Message
 from engage.core.forms import Form
 from engage.core.i18n import _, _l
 from engage.core.roles import Permission, require
 from engage.core.routing import int_arg
 from engage.extensions import db
+from engage.messaging.models import Message
 from engage.responses.models import Respondent
 from engage.responses.phones import InvalidPhone, normalise, phone_hash
 from engage.responses.sessions import open_surveys

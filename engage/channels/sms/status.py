@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engage.channels.sms.models import Message
 from engage.extensions import db
+from engage.messaging.models import Message
 
 #: How far along a message is; failures are final.
 _RANK = {"queued": 1, "accepted": 1, "scheduled": 1, "sending": 2, "sent": 3, "delivered": 4,

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
 from engage.channels.sms.conversation import DuplicateDelivery, Inbound, handle_inbound
-from engage.channels.sms.models import Message
 from engage.channels.sms.status import record_status
 from engage.channels.twilio_auth import twilio_webhook
 from engage.channels.twilio_params import count, sid, text
 from engage.core.routing import int_arg
 from engage.extensions import csrf, db
+from engage.messaging.models import Message
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 csrf.exempt(bp)  # Twilio signs its requests instead

@@ -67,6 +67,14 @@ def missing_recordings(survey: Survey) -> dict[str, list[str]]:
     return {loc: keys for loc, keys in missing.items() if keys}
 
 
+def recording_problems(survey: Survey) -> list[object]:
+    """The voice channel's check before publishing: a language read from recordings
+    needs every prompt recorded."""
+    return [_l("%(language)s by phone: %(count)s recorded prompts are missing.",
+               language=language_name(locale), count=len(keys))
+            for locale, keys in missing_recordings(survey).items()]
+
+
 def audio_type(data: bytes) -> str | None:
     """The audio's type from its first bytes (MP3 or WAV, which Twilio plays), or None."""
     if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):

@@ -60,5 +60,11 @@ def answer_form(q: QuestionSpec, locale: str, default: str,
     return form_cls(data={"question": q.key, "answer": prefill}, prefix=prefix)
 
 
+def preview_form(q: QuestionSpec, locale: str, default: str) -> AnswerForm:
+    """The question's form on the staff preview page, where every question shares one
+    page: each field is prefixed by its question's key."""
+    return answer_form(q, locale, default, prefix=q.key)
+
+
 class ConsentForm(Form):
     phone = StringField(render_kw={"inputmode": "tel", "autocomplete": "tel"})

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from engage.core.errors import DomainError
 from engage.core.i18n import _l
-from engage.demographics.models import Area
 from engage.engine import Clause
 from engage.engine.questions import Rating
 from engage.engine.words import fold
 from engage.extensions import db
+from engage.org.models import Area
 from engage.surveys.models import Survey
 from engage.surveys.operations import (
     KEY_RE,

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engage.demographics.operations import translated
+from engage.core.i18n import translated
 from engage.surveys.models import Survey
 from engage.surveys.xlsform.expressions import constraint_expression, relevant_expression
 from engage.surveys.xlsform.format import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from engage.channels.sms.models import Message
+from engage.messaging.models import Message
 from engage.responses.models import AnswerChoice, Respondent, Response
 from engage.surveys import operations
 from engage.surveys.operations import ChoiceData, QuestionData

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from engage.channels.sms.models import Message
 from engage.core.i18n import _
+from engage.messaging.models import Message
 from engage.responses.models import Answer, Response
 from tests.channels.sms.phone import Phone, message_sid
 

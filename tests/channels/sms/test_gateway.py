@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from engage.channels.sms.models import Direction, Message
+from engage.messaging.models import Direction, Message
 from engage.outreach.gateway import Outcome, send_text
 from engage.responses.operations import respondent_for_phone
 from tests.channels.sms.phone import message_sid, signed

@@ -8,8 +8,8 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engage.channels.sms.models import Direction, Message
 from engage.engine.commands import Command, command
+from engage.messaging.models import Direction, Message
 from engage.outreach.gateway import Outcome, send_text
 from engage.responses.operations import respondent_for_phone
 from tests.channels.sms.phone import Phone

@@ -1,4 +1,5 @@
-"""Texts in and out: the log of every text, and the outbox of those we send."""
+"""Texts in and out: the log of every text and the outbox of those we send ourselves
+(campaigns, notifications), one table."""
 
 from __future__ import annotations
 

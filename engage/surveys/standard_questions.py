@@ -1,30 +1,16 @@
-"""Adding the standard demographic questions to a survey."""
+"""Adding the standard demographic questions to a survey: each becomes the survey's own
+question, its text copied from the UI catalogs in the survey's languages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
-from flask_babel import LazyString, force_locale
-
 from engage.core.errors import DomainError
-from engage.core.i18n import _l
+from engage.core.i18n import _l, translated
 from engage.demographics.standard import DIMENSIONS, StandardChoice, StandardQuestion
 from engage.surveys import operations
 from engage.surveys.models import Question, Survey
 from engage.surveys.operations import ChoiceData, QuestionData
-
-
-def translated(text: LazyString, locales: Iterable[str]) -> dict[str, str]:
-    """``text`` in each of ``locales`` that ships a UI catalog. Other survey languages
-    are left for a translator: publishing lists them as missing."""
-    shipped = set(current_app.config["UI_LOCALES"])
-    out = {}
-    for locale in locales:
-        if locale in shipped:
-            with force_locale(locale):
-                out[locale] = str(text)
-    return out
 
 
 def _choice(choice: StandardChoice, locales: list[str]) -> ChoiceData:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engage.channels.sms.encoding import sms_cost
+from engage.messaging.encoding import sms_cost
 
 
 def test_gsm7_and_ucs2_limits() -> None:

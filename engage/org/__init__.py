@@ -1,0 +1,1 @@
+"""Departments and areas: what accounts, surveys, plans and demographics all refer to."""
