@@ -4,10 +4,13 @@ were (their pure part) so a property can compare old and new on generated data
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 
 from engage.core.i18n import resolve
 from engage.engine import QuestionSpec, question_type
+from engage.engine.spec import Value
 
 
 def choice_labels(q: QuestionSpec, locale: str, default: str) -> list[tuple[str, str]]:
@@ -17,3 +20,45 @@ def choice_labels(q: QuestionSpec, locale: str, default: str) -> list[tuple[str,
     if q.type == "rating":
         return [(str(n), str(n)) for n in range(1, 6)]
     return [(c.value, resolve(c.label, locale, default)) for c in question_type(q).choices(q)]
+
+
+def load_answers(spec_questions: Sequence[QuestionSpec],
+                 rows: Sequence[tuple[int, float | None, str | None, str | None]]) -> dict[str, Value]:
+    """engage.responses.operations.load_answers after its query."""
+    by_id = {q.id: q for q in spec_questions}
+    by_key = {q.key: q for q in spec_questions}
+    picked: dict[str, list[str]] = {}
+    answers: dict[str, Value] = {}
+    for question_id, number, text, choice in rows:
+        q = by_id.get(question_id)
+        if q is None:
+            continue
+        storage = question_type(q).storage
+        if storage == "choices" and choice is not None:
+            picked.setdefault(q.key, []).append(choice)
+        elif storage == "number" and number is not None:
+            answers[q.key] = int(number) if float(number).is_integer() else number
+        elif storage == "text" and text is not None:
+            answers[q.key] = text
+    for key, values in picked.items():
+        q = by_key[key]
+        if q.type == "multiple_choice":
+            order = [c.value for c in question_type(q).choices(q)]
+            answers[key] = tuple(sorted(values, key=lambda v: order.index(v) if v in order else 0))
+        else:
+            answers[key] = values[0]
+    return answers
+
+
+def record_answer(question: QuestionSpec, value: Value) -> tuple[list[str], float | None, str | None] | None:
+    """engage.responses.operations.record_answer's columns: (selections, number, text),
+    or None when nothing is stored."""
+    storage = question_type(question).storage
+    if storage == "none":
+        return None
+    if storage == "choices":
+        values = value if isinstance(value, tuple) else (value,)
+        return [str(v) for v in values], None, None
+    if storage == "number":
+        return [], float(value), None  # type: ignore[arg-type]
+    return [], None, str(value)

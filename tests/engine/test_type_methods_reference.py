@@ -4,15 +4,60 @@ new on generated questions and answers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Flask
 from flask_babel import force_locale
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engage.engine import QuestionSpec
+from engage.engine import TYPES, QuestionSpec, question_type
+from engage.engine.questions import Stored
+from engage.engine.spec import Value
 from engage.surveys.texts import choice_labels
 from tests.engine import reference_switches as old
-from tests.engine.strategies import LOCALES, questions
+from tests.engine.strategies import LOCALES, answers, questions
+
+ASKING = tuple(name for name, kind in TYPES.items() if kind.asks)
+REGION = "US"
+
+
+def rows_of(stored: Stored) -> list[tuple[float | None, str | None, str | None]]:
+    """The outer join's rows for one stored answer: one per value chosen, or one."""
+    return [(stored.number, stored.text, c) for c in stored.choices] or [(stored.number, stored.text, None)]
+
+
+@st.composite
+def stored_answers(draw: st.DrawFn, unknown: bool) -> tuple[QuestionSpec, Value, list]:
+    """A question, a valid answer, and its rows in any order; with ``unknown``, a choice
+    answer may also hold values the question no longer offers."""
+    q = draw(questions(ASKING))
+    value = draw(answers(q))
+    stored = question_type(q).store(value)
+    if unknown and stored.choices:
+        gone = tuple(draw(st.lists(st.sampled_from(["old_b", "old_a"]), unique=True)))
+        several = question_type(q).summary.several
+        stored = replace(stored, choices=(*stored.choices, *gone) if several else gone[:1] or stored.choices)
+    return q, value, draw(st.permutations(rows_of(stored)))
+
+
+@given(stored_answers(unknown=False))
+def test_loading_an_answer_is_unchanged(case: tuple[QuestionSpec, Value, list]) -> None:
+    q, value, rows = case
+    loaded = question_type(q).load(q, Stored.gather(rows))
+    assert old.load_answers([q], [(q.id, *row) for row in rows]) == {q.key: loaded}
+    assert loaded == value
+
+
+@given(st.data())
+def test_storing_an_answer_is_unchanged(data: st.DataObject) -> None:
+    q = data.draw(questions())
+    kind = question_type(q)
+    value = data.draw(answers(q)) if kind.asks else "anything"
+    stored = kind.store(value)
+    expected = old.record_answer(q, value)
+    assert (list(stored.choices), stored.number, stored.text) == expected if kind.asks \
+        else expected is None
 
 
 @given(questions(), st.sampled_from(LOCALES))
