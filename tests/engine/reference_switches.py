@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from engage.core.i18n import resolve
 from engage.engine import QuestionSpec, question_type
 from engage.engine.spec import Value
+from engage.results.exports import scrub
 
 
 def choice_labels(q: QuestionSpec, locale: str, default: str) -> list[tuple[str, str]]:
@@ -62,3 +63,29 @@ def record_answer(question: QuestionSpec, value: Value) -> tuple[list[str], floa
     if storage == "number":
         return [], float(value), None  # type: ignore[arg-type]
     return [], None, str(value)
+
+
+def export_cells(questions: Sequence[QuestionSpec],
+                 rows: Sequence[tuple[int, int, float | None, str | None, str | None]],
+                 region: str) -> dict[int, dict[str, object]]:
+    """engage.results.exports._answers after its query."""
+    by_id = {q.id: q for q in questions}
+    order = {q.key: {c.value: i for i, c in enumerate(question_type(q).choices(q))}
+             for q in questions if question_type(q).storage == "choices"}
+    cells: dict[int, dict[str, object]] = {}
+    picked: dict[tuple[int, str], list[str]] = {}
+    for response_id, question_id, number, text, choice in rows:
+        q = by_id[question_id]
+        storage = question_type(q).storage
+        if storage == "choices":
+            if choice is not None:
+                picked.setdefault((response_id, q.key), []).append(choice)
+        elif storage == "number" and number is not None:
+            cells.setdefault(response_id, {})[q.key] = int(number) if float(number).is_integer() else number
+        elif storage == "text" and text is not None:
+            cells.setdefault(response_id, {})[q.key] = scrub(text, region)
+    for (response_id, key), values in picked.items():
+        rank = order[key]
+        values.sort(key=lambda v: (rank.get(v, len(rank)), v))
+        cells.setdefault(response_id, {})[key] = ";".join(values)
+    return cells

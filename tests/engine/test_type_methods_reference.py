@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from engage.engine import TYPES, QuestionSpec, question_type
 from engage.engine.questions import Stored
 from engage.engine.spec import Value
+from engage.results.exports import _answer_cell
 from engage.surveys.texts import choice_labels
 from tests.engine import reference_switches as old
 from tests.engine.strategies import LOCALES, answers, questions
@@ -58,6 +59,14 @@ def test_storing_an_answer_is_unchanged(data: st.DataObject) -> None:
     expected = old.record_answer(q, value)
     assert (list(stored.choices), stored.number, stored.text) == expected if kind.asks \
         else expected is None
+
+
+@given(stored_answers(unknown=True))
+def test_export_cells_are_unchanged(case: tuple[QuestionSpec, Value, list]) -> None:
+    q, _value, rows = case
+    loaded = question_type(q).load(q, Stored.gather(rows))
+    new = {} if loaded is None else {7: {q.key: _answer_cell(q, loaded, REGION)}}
+    assert old.export_cells([q], [(7, q.id, *row) for row in rows], REGION) == new
 
 
 @given(questions(), st.sampled_from(LOCALES))
