@@ -4,14 +4,17 @@ were (their pure part) so a property can compare old and new on generated data
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flask_babel import gettext as _
 
 from engage.core.i18n import resolve
 from engage.engine import QuestionSpec, question_type
-from engage.engine.spec import Value
+from engage.engine.spec import Clause, Value
 from engage.results.exports import scrub
+from engage.surveys.xlsform.sheets import number_text
 
 
 def choice_labels(q: QuestionSpec, locale: str, default: str) -> list[tuple[str, str]]:
@@ -89,3 +92,36 @@ def export_cells(questions: Sequence[QuestionSpec],
         values.sort(key=lambda v: (rank.get(v, len(rank)), v))
         cells.setdefault(response_id, {})[key] = ";".join(values)
     return cells
+
+
+def constraint_expression(question_type: str, settings: Mapping[str, Any]) -> str:
+    """engage.surveys.xlsform.expressions.constraint_expression."""
+    parts = []
+    if question_type == "number":
+        if settings.get("minimum") is not None:
+            parts.append(f". >= {number_text(settings['minimum'])}")
+        if settings.get("maximum") is not None:
+            parts.append(f". <= {number_text(settings['maximum'])}")
+    if question_type == "free_text" and settings.get("max_length"):
+        parts.append(f"string-length(.) <= {int(settings['max_length'])}")
+    return " and ".join(parts)
+
+
+def clause_expression(clause: Clause, question_type: str) -> str:
+    """engage.surveys.xlsform.expressions._clause_expression."""
+    ref = f"${{{clause.question}}}"
+    if clause.op in ("answered", "not_answered"):
+        return f"{ref} {'!=' if clause.op == 'answered' else '='} ''"
+    if clause.op in ("gt", "lt"):
+        return f"{ref} {'>' if clause.op == 'gt' else '<'} {number_text(float(str(clause.value)))}"
+    value = str(clause.value)
+    if question_type == "multiple_choice":
+        selected = f"selected({ref}, {_quote(value)})"
+        return selected if clause.op == "equals" else f"not({selected})"
+    numeric = question_type in ("number", "rating") and re.fullmatch(r"-?\d+(\.\d+)?", value)
+    literal = value if numeric else _quote(value)
+    return f"{ref} {'=' if clause.op == 'equals' else '!='} {literal}"
+
+
+def _quote(value: str) -> str:
+    return f"'{value}'" if "'" not in value else f'"{value}"'

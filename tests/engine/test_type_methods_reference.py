@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from engage.engine import TYPES, QuestionSpec, question_type
 from engage.engine.questions import Stored
-from engage.engine.spec import Value
+from engage.engine.spec import OPS, Clause, Value
 from engage.results.exports import _answer_cell
 from engage.surveys.texts import choice_labels
+from engage.surveys.xlsform.expressions import _clause_expression, constraint_expression
 from tests.engine import reference_switches as old
 from tests.engine.strategies import LOCALES, answers, questions
 
@@ -73,3 +74,20 @@ def test_export_cells_are_unchanged(case: tuple[QuestionSpec, Value, list]) -> N
 def test_option_labels_are_unchanged(app: Flask, q: QuestionSpec, locale: str) -> None:
     with app.test_request_context(), force_locale(locale):
         assert choice_labels(q, locale, "en") == old.choice_labels(q, locale, "en")
+
+
+settings_values = st.fixed_dictionaries({}, optional={
+    "minimum": st.sampled_from([None, 0, -1.5, 10]), "maximum": st.sampled_from([None, 0, 100]),
+    "max_length": st.sampled_from([None, 1, 200])})
+
+
+@given(st.sampled_from([*TYPES, "unknown"]), settings_values)
+def test_constraints_written_are_unchanged(type_: str, settings: dict) -> None:
+    assert constraint_expression(type_, settings) == old.constraint_expression(type_, settings)
+
+
+@given(st.sampled_from([*TYPES, ""]), st.sampled_from(OPS),
+       st.sampled_from(["x", "3", "-2.5", "it's", "1e3", "yes"]), st.sampled_from([3, -2.5, 0]))
+def test_skip_rules_written_are_unchanged(type_: str, op: str, text: str, number: float) -> None:
+    clause = Clause("a", op, number if op in ("gt", "lt") else text)  # type: ignore[arg-type]
+    assert _clause_expression(clause, TYPES.get(type_)) == old.clause_expression(clause, type_)

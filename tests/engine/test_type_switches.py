@@ -15,7 +15,7 @@ import engage
 from engage.engine import TYPES
 
 #: Comparisons of a question's type or storage left outside engage/engine/ (108 at f91c60c).
-BUDGET = 60
+BUDGET = 45
 
 ROOT = Path(engage.__file__).parent
 ENGINE = ROOT / "engine"
