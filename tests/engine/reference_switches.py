@@ -4,6 +4,7 @@ were (their pure part) so a property can compare old and new on generated data
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from engage.core.i18n import resolve
-from engage.engine import QuestionSpec, question_type
+from engage.demo import COMMENTS, DEMO_SHARES
+from engage.engine import Action, Input, QuestionSpec, question_type
 from engage.engine.spec import Clause, Value
 from engage.results.exports import scrub
 from engage.surveys.xlsform.sheets import number_text
@@ -125,3 +127,28 @@ def clause_expression(clause: Clause, question_type: str) -> str:
 
 def _quote(value: str) -> str:
     return f"'{value}'" if "'" not in value else f'"{value}"'
+
+
+def demo_pick(q: QuestionSpec, rng: random.Random, locale: str) -> Input:
+    """engage.demo._pick: typed the way a resident would."""
+    if not q.required and rng.random() < 0.08:
+        return Input(Action.SKIP)
+    if q.type in ("single_choice", "multiple_choice"):
+        numbers = [i for i, c in enumerate(q.choices, start=1) if not c.exclusive]
+        exclusive = [i for i, c in enumerate(q.choices, start=1) if c.exclusive]
+        if exclusive and rng.random() < 0.05:
+            return Input(Action.ANSWER, (str(rng.choice(exclusive)),))
+        shares = DEMO_SHARES.get(q.dimension or "", {})
+        weights = [shares.get(q.choices[i - 1].value, 0) or 1.0 / (rank + 1) ** 0.7
+                   for rank, i in enumerate(numbers)]
+        k = 2 if q.type == "multiple_choice" and rng.random() < 0.15 else 1
+        picks = {rng.choices(numbers, weights)[0] for _ in range(k)}
+        return Input(Action.ANSWER, (",".join(map(str, sorted(picks))),))
+    if q.type == "rating":
+        return Input(Action.ANSWER, (str(rng.choices(range(1, 6), [3, 4, 4, 3, 2])[0]),))
+    if q.type == "yes_no":
+        return Input(Action.ANSWER, (rng.choice(["1", "2", "2"]),))
+    if q.type == "number":
+        return Input(Action.ANSWER, (str(int(rng.triangular(0, 60, 6))),))
+    return Input(Action.ANSWER, (rng.choice(COMMENTS[locale]),)) if rng.random() < 0.4 \
+        else Input(Action.SKIP)

@@ -14,8 +14,12 @@ from pathlib import Path
 import engage
 from engage.engine import TYPES
 
-#: Comparisons of a question's type or storage left outside engage/engine/ (108 at f91c60c).
-BUDGET = 45
+#: Comparisons of a question's type or storage left outside engage/engine/: the channel
+#: adapters' (SMS compose and conversation, voice call, keys and script, web forms and the
+#: resident's question page), to be converted with their rewrite. 108 at f91c60c.
+BUDGET = 40
+#: Where those may be: nowhere else gets a new one while the budget allows it.
+CHANNEL_CODE = ("engage/channels/", "engage/templates/web/")
 
 ROOT = Path(engage.__file__).parent
 ENGINE = ROOT / "engine"
@@ -92,3 +96,4 @@ def test_the_counter_sees_each_form_of_switch() -> None:
 def test_no_new_switches_on_question_types() -> None:
     found = sites()
     assert len(found) <= BUDGET, "\n".join(f"{path}:{line}" for path, line in found)
+    assert [site for site in found if not site[0].startswith(CHANNEL_CODE)] == []
