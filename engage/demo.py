@@ -15,7 +15,7 @@ from engage.core.clock import utcnow
 from engage.demographics.baseline_models import CensusImport
 from engage.demographics.baselines import import_baseline, map_geography
 from engage.demographics.standard import DIMENSIONS
-from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, start, step
+from engage.engine import Action, Input, Outcome, Policy, QuestionSpec, question_type, start, step
 from engage.extensions import db
 from engage.org.models import Area, Department
 from engage.outreach.campaigns import CampaignData, save_campaign
@@ -282,29 +282,14 @@ def _survey(department: Department, areas: list[Area]) -> Survey:
 
 
 def _pick(q: QuestionSpec, rng: random.Random, locale: str) -> Input:
-    """A plausible answer typed the way a resident would, or a skip."""
+    """A plausible answer, as a web form would post it, or a skip."""
     if not q.required and rng.random() < 0.08:
         return Input(Action.SKIP)
-    if q.type in ("single_choice", "multiple_choice"):
-        numbers = [i for i, c in enumerate(q.choices, start=1) if not c.exclusive]
-        exclusive = [i for i, c in enumerate(q.choices, start=1) if c.exclusive]
-        if exclusive and rng.random() < 0.05:
-            return Input(Action.ANSWER, (str(rng.choice(exclusive)),))
-        # Earlier options are likelier, so groups differ in size as they do in a city.
-        shares = DEMO_SHARES.get(q.dimension or "", {})
-        weights = [shares.get(q.choices[i - 1].value, 0) or 1.0 / (rank + 1) ** 0.7
-                   for rank, i in enumerate(numbers)]
-        k = 2 if q.type == "multiple_choice" and rng.random() < 0.15 else 1
-        picks = {rng.choices(numbers, weights)[0] for _ in range(k)}
-        return Input(Action.ANSWER, (",".join(map(str, sorted(picks))),))
-    if q.type == "rating":
-        return Input(Action.ANSWER, (str(rng.choices(range(1, 6), [3, 4, 4, 3, 2])[0]),))
-    if q.type == "yes_no":
-        return Input(Action.ANSWER, (rng.choice(["1", "2", "2"]),))
-    if q.type == "number":
-        return Input(Action.ANSWER, (str(int(rng.triangular(0, 60, 6))),))
-    return Input(Action.ANSWER, (rng.choice(COMMENTS[locale]),)) if rng.random() < 0.4 \
-        else Input(Action.SKIP)
+    value = question_type(q).sample(q, rng, shares=DEMO_SHARES.get(q.dimension or "", {}),
+                                    texts=COMMENTS[locale])
+    if value is None:
+        return Input(Action.SKIP)
+    return Input(Action.ANSWER, value if isinstance(value, tuple) else (str(value),), mode="form")
 
 
 def _synthetic_responses(survey: Survey, n: int, rng: random.Random) -> None:

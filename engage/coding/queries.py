@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 
 from engage.coding.models import AnswerTheme, Theme
 from engage.engine import QuestionSpec, question_type
+from engage.engine.questions import SummaryKind
 from engage.engine.spec import SurveySpec
 from engage.extensions import db
 from engage.responses.models import Answer, Response
@@ -45,7 +46,7 @@ class TextAnswer(NamedTuple):
 
 
 def free_text_questions(spec: SurveySpec) -> list[QuestionSpec]:
-    return [q for q in spec.questions if question_type(q).storage == "text"]
+    return [q for q in spec.questions if question_type(q).summary is SummaryKind.TEXT]
 
 
 def survey_themes(survey_id: int) -> list[Theme]:

@@ -20,6 +20,9 @@ class ChoiceSpec:
     exclusive: bool = False
     #: The choice this one details (a detailed race group under its minimum category).
     group: str | None = None
+    #: Named by a word of the UI's own ("yes", "no") rather than survey text: each channel
+    #: says it from its catalogue, in the resident's language.
+    ui_word: str | None = None
 
 
 Op = Literal["equals", "not_equals", "answered", "not_answered", "gt", "lt"]

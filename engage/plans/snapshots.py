@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l
+from engage.engine import question_type
 from engage.results.forms import read_filters
 from engage.results.summary import as_json, group_labels, summarize_question, threshold
 from engage.surveys.models import Survey
@@ -22,7 +23,7 @@ KEPT = ("by", "channel", "lang", "area", "since", "until", "synthetic")
 def take_snapshot(survey: Survey, question: str, by: str | None,
                   query: Mapping[str, str]) -> dict[str, object]:
     spec = survey_spec(survey)
-    q = next((q for q in spec.questions if q.key == question and q.type != "note"), None)
+    q = next((q for q in spec.questions if q.key == question and question_type(q).asks), None)
     if q is None:
         raise DomainError(_l("This survey has no such question."))
     kept = {k: v for k, v in query.items() if k in KEPT and v}

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from engage.core.clock import utcnow
 from engage.core.models import insert_for
 from engage.engine import Outcome, QuestionSpec, State, SurveySpec, question_type
+from engage.engine.questions import Stored
 from engage.engine.spec import Value
 from engage.extensions import db
 from engage.responses import phones
@@ -44,31 +45,21 @@ def start_response(survey: Survey, outcome: Outcome, channel: str,
 def load_answers(response_id: int, spec: SurveySpec) -> dict[str, Value]:
     """The response's answers in the engine's canonical form, in one query."""
     by_id = {q.id: q for q in spec.questions}
-    rows = db.session.execute(
+    rows: dict[int, list[tuple[float | None, str | None, str | None]]] = {}
+    for question_id, number, text, choice in db.session.execute(
         select(Answer.question_id, Answer.number, Answer.text, AnswerChoice.value)
         .outerjoin(AnswerChoice, AnswerChoice.answer_id == Answer.id)
         .where(Answer.response_id == response_id)
-    )
-    picked: dict[str, list[str]] = {}
+    ):
+        rows.setdefault(question_id, []).append((number, text, choice))
     answers: dict[str, Value] = {}
-    for question_id, number, text, choice in rows:
+    for question_id, parts in rows.items():
         q = by_id.get(question_id)
         if q is None:
             continue
-        storage = question_type(q).storage
-        if storage == "choices" and choice is not None:
-            picked.setdefault(q.key, []).append(choice)
-        elif storage == "number" and number is not None:
-            answers[q.key] = int(number) if float(number).is_integer() else number
-        elif storage == "text" and text is not None:
-            answers[q.key] = text
-    for key, values in picked.items():
-        q = spec.question(key)
-        if q.type == "multiple_choice":
-            order = [c.value for c in question_type(q).choices(q)]
-            answers[key] = tuple(sorted(values, key=lambda v: order.index(v) if v in order else 0))
-        else:
-            answers[key] = values[0]
+        value = question_type(q).load(q, Stored.gather(parts))
+        if value is not None:
+            answers[q.key] = value
     return answers
 
 
@@ -94,8 +85,8 @@ def apply_outcome(response: Response, spec: SurveySpec, outcome: Outcome) -> Non
 def record_answer(response: Response, question: QuestionSpec, value: Value | None) -> None:
     """The only writer of answers: replace the stored answer (or delete it for None),
     and the response's demographic tags when the question carries a dimension."""
-    storage = question_type(question).storage
-    if storage == "none":
+    kind = question_type(question)
+    if not kind.asks:
         return
     db.session.execute(
         delete(Answer).where(Answer.response_id == response.id,
@@ -105,15 +96,10 @@ def record_answer(response: Response, question: QuestionSpec, value: Value | Non
         _retag(response, question.dimension, value)
     if value is None:
         return
-    answer = Answer(response_id=response.id, question_id=question.id)
-    if storage == "choices":
-        values = value if isinstance(value, tuple) else (value,)
-        answer.selections = [AnswerChoice(value=str(v)) for v in values]
-    elif storage == "number":
-        answer.number = float(value)  # type: ignore[arg-type]
-    else:
-        answer.text = str(value)
-    db.session.add(answer)
+    stored = kind.store(value)
+    db.session.add(Answer(response_id=response.id, question_id=question.id, number=stored.number,
+                          text=stored.text,
+                          selections=[AnswerChoice(value=v) for v in stored.choices]))
 
 
 def _retag(response: Response, dimension: str, value: Value | None) -> None:

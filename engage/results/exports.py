@@ -34,9 +34,10 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import ColumnElement, func, select
 
-from engage.core.i18n import _, language_name, resolve
+from engage.core.i18n import _, _l, language_name, resolve
 from engage.engine import QuestionSpec, question_type
-from engage.engine.spec import SurveySpec
+from engage.engine.questions import Stored, SummaryKind
+from engage.engine.spec import SurveySpec, Value
 from engage.extensions import db
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseStatus
 from engage.results.stats import MIN_RELIABLE_N_EFF, Interval
@@ -273,16 +274,14 @@ def about_lines(slug: str, by_label: str | None, limit: int,
 
 # --- the codebook -----------------------------------------------------------------------
 
-def _type_note(q: QuestionSpec) -> str:
-    if q.type == "multiple_choice":
-        return _("Codes from the list below, separated by semicolons")
-    if question_type(q).storage == "choices":
-        return _("One code from the list below")
-    if q.type == "rating":
-        return _("A number from 1 to 5")
-    if q.type == "number":
-        return _("A number")
-    return _("Written answer, with phone numbers and e-mail addresses removed")
+#: What a question's column holds, by how its answers are counted.
+TYPE_NOTES = {
+    SummaryKind.MANY: _l("Codes from the list below, separated by semicolons"),
+    SummaryKind.ONE: _l("One code from the list below"),
+    SummaryKind.SCALE: _l("A number from 1 to 5"),
+    SummaryKind.NUMBER: _l("A number"),
+    SummaryKind.TEXT: _l("Written answer, with phone numbers and e-mail addresses removed"),
+}
 
 
 def _code_labels(q: QuestionSpec, locale: str, default: str) -> dict[str, str]:
@@ -290,16 +289,18 @@ def _code_labels(q: QuestionSpec, locale: str, default: str) -> dict[str, str]:
     words for that language; a rating's ends with the survey's words for them)."""
     with force_locale(locale):
         labels = dict(choice_labels(q, locale, default))
-    if q.type == "rating":
-        ends = {"1": resolve(q.low_label, locale, default), "5": resolve(q.high_label, locale, default)}
+    if question_type(q).summary is SummaryKind.SCALE:
+        low, *_middle, high = labels
+        ends = {low: resolve(q.low_label, locale, default), high: resolve(q.high_label, locale, default)}
         labels.update({code: f"{code}: {word}" for code, word in ends.items() if word})
     return labels
 
 
 def _question_lines(spec: SurveySpec, q: QuestionSpec) -> Iterator[list[object]]:
     locales, default = spec.locales, spec.default_locale
-    yield [q.key, q.type, "", _type_note(q), *(resolve(q.prompt, loc, default) for loc in locales)]
-    if question_type(q).storage == "choices" or q.type == "rating":
+    note = TYPE_NOTES[question_type(q).summary]
+    yield [q.key, q.type, "", str(note), *(resolve(q.prompt, loc, default) for loc in locales)]
+    if question_type(q).options(q):
         by_locale = [_code_labels(q, loc, default) for loc in locales]
         for code in by_locale[0]:
             yield [q.key, "", code, "", *(labels[code] for labels in by_locale)]
@@ -371,15 +372,11 @@ def plan_responses_export(conditions: Sequence[ColumnElement[bool]]) -> Response
 
 
 def response_questions(spec: SurveySpec) -> list[QuestionSpec]:
-    return [q for q in spec.questions if question_type(q).storage in ("choices", "number", "text")]
+    return [q for q in spec.questions if question_type(q).asks]
 
 
 def responses_header(spec: SurveySpec) -> list[str]:
     return RESPONSE_COLUMNS + [q.key for q in response_questions(spec)]
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
 
 
 def _when(value: datetime | None) -> str:
@@ -390,29 +387,27 @@ def _answers(ids: Sequence[int], questions: Sequence[QuestionSpec],
              region: str) -> dict[int, dict[str, object]]:
     """The batch's answers in one query, as cells: {response id: {question key: cell}}."""
     by_id = {q.id: q for q in questions}
-    order = {q.key: {c.value: i for i, c in enumerate(question_type(q).choices(q))}
-             for q in questions if question_type(q).storage == "choices"}
     rows = db.session.execute(
         select(Answer.response_id, Answer.question_id, Answer.number, Answer.text, AnswerChoice.value)
         .outerjoin(AnswerChoice, AnswerChoice.answer_id == Answer.id)
         .where(Answer.response_id.in_(ids), Answer.question_id.in_(list(by_id))))
-    cells: dict[int, dict[str, object]] = {}
-    picked: dict[tuple[int, str], list[str]] = {}
+    parts: dict[tuple[int, int], list[tuple[float | None, str | None, str | None]]] = {}
     for response_id, question_id, number, text, choice in rows:
+        parts.setdefault((response_id, question_id), []).append((number, text, choice))
+    cells: dict[int, dict[str, object]] = {}
+    for (response_id, question_id), answer in parts.items():
         q = by_id[question_id]
-        storage = question_type(q).storage
-        if storage == "choices":
-            if choice is not None:
-                picked.setdefault((response_id, q.key), []).append(choice)
-        elif storage == "number" and number is not None:
-            cells.setdefault(response_id, {})[q.key] = _number(number)
-        elif storage == "text" and text is not None:
-            cells.setdefault(response_id, {})[q.key] = scrub(text, region)
-    for (response_id, key), values in picked.items():
-        rank = order[key]
-        values.sort(key=lambda v: (rank.get(v, len(rank)), v))
-        cells.setdefault(response_id, {})[key] = ";".join(values)
+        value = question_type(q).load(q, Stored.gather(answer))
+        if value is not None:
+            cells.setdefault(response_id, {})[q.key] = _answer_cell(q, value, region)
     return cells
+
+
+def _answer_cell(q: QuestionSpec, value: Value, region: str) -> object:
+    """Chosen codes joined with semicolons, words scrubbed, a code or number as it is."""
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return scrub(str(value), region) if question_type(q).summary is SummaryKind.TEXT else value
 
 
 def _response_batches(export: ResponsesExport, spec: SurveySpec, region: str,

@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Select, Table, func, literal, select
 
 from engage.engine import QuestionSpec, question_type
+from engage.engine.questions import SummaryKind
 from engage.extensions import db
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
 from engage.results.filters import Filters
@@ -99,22 +100,24 @@ def group_figures(atoms: Mapping[Atom, AtomFigures], member: Membership
 class _Space:
     """Published figures as vectors over the atoms' unknowns."""
 
-    def __init__(self, atoms: Sequence[Atom], values: Sequence[str], storage: str, single: bool):
-        self.atoms, self.values, self.storage, self.single = atoms, values, storage, single
+    def __init__(self, atoms: Sequence[Atom], values: Sequence[str], kind: SummaryKind):
+        self.atoms, self.values = atoms, values
+        #: One answer value each: a group's size is the sum of its counts, no unknown.
+        self.single = kind.tallied and not kind.several
         self.index: dict[tuple[Atom, str], int] = {}
         for atom in atoms:
-            for what in self._unknowns():
+            for what in self._unknowns(kind):
                 self.index[(atom, what)] = len(self.index)
 
-    def _unknowns(self) -> list[str]:
-        if self.storage == "number":
+    def _unknowns(self, kind: SummaryKind) -> list[str]:
+        if not kind.tallied:
             return [N, SUM]
         return list(self.values) if self.single else [*self.values, N]
 
     def vector(self, members: Iterable[Atom], what: str) -> np.ndarray:
         v = np.zeros(len(self.index))
         for atom in members:
-            if what == N and self.storage == "choices" and self.single:
+            if what == N and self.single:
                 for value in self.values:  # one answer each: the group's size is their sum
                     v[self.index[(atom, value)]] += 1
             else:
@@ -122,8 +125,10 @@ class _Space:
         return v
 
 
-def _figure_keys(storage: str, values: Sequence[str]) -> list[str]:
-    return [N, SUM] if storage == "number" else [*values, N]
+def _figure_keys(kind: SummaryKind, values: Sequence[str]) -> list[str]:
+    """Per group: each value's count and the group's size, or (numbers, words) its size
+    and its answers' sum."""
+    return [*values, N] if kind.tallied else [N, SUM]
 
 
 def _value(figures: AtomFigures, what: str) -> float:
@@ -156,7 +161,7 @@ def _sensitive_groups(atoms: Mapping[Atom, AtomFigures], tabs: Mapping[str, Memb
 
 
 def linked_hidden(atoms: Mapping[Atom, AtomFigures], tabs: Mapping[str, Membership],
-                  values: Sequence[str], storage: str, single: bool,
+                  values: Sequence[str], kind: SummaryKind,
                   hidden: Iterable[Key], limit: int) -> set[Key]:
     """The figures to hide across the family: ``hidden`` (each table's own suppression)
     and as many more as it takes until no small figure (a count under ``limit``, or any
@@ -165,8 +170,8 @@ def linked_hidden(atoms: Mapping[Atom, AtomFigures], tabs: Mapping[str, Membersh
     atom_list = [a for a, f in atoms.items() if f.n]
     if not atom_list:
         return set(hidden)
-    space = _Space(atom_list, values, storage, single)
-    whats = _figure_keys(storage, values)
+    space = _Space(atom_list, values, kind)
+    whats = _figure_keys(kind, values)
     published: dict[Key, tuple[np.ndarray, float]] = {}
     for name, member in tabs.items():
         in_group: dict[str, list[Atom]] = defaultdict(list)
@@ -265,25 +270,25 @@ def atom_figures(survey_id: int, q: QuestionSpec, by: str, filters: Filters,
     def atom(text: str) -> Atom:
         return frozenset(v for v in text.split(",") if v)
 
-    storage = question_type(q).storage
+    kind = question_type(q).summary
     # a scope has a row per response and group: each response once, unless the groups
     # do not overlap (one row each, and counting needs no DISTINCT's sort)
     respondents = (func.count() if scope is not None and by in ("channel", "locale", RACE_ALONE)
                    else func.count(func.distinct(Answer.response_id)))
-    if storage == "choices":
+    if kind.tallied:
         for key, value, count in db.session.execute(
                 base.join(AnswerChoice, AnswerChoice.answer_id == Answer.id)
                 .add_columns(atom_of, AnswerChoice.value, respondents)
                 .where(*where).group_by(atom_of, AnswerChoice.value)):
             atoms[atom(key)].counts[value] += count
-        if q.type == "multiple_choice":
+        if kind.several:
             for key, count in db.session.execute(
                     base.add_columns(atom_of, respondents).where(*where).group_by(atom_of)):
                 atoms[atom(key)].n += count
         else:
             for figures in atoms.values():
                 figures.n = sum(figures.counts.values())
-    elif storage == "number":
+    elif kind.numeric:
         for key, number, count in db.session.execute(
                 base.add_columns(atom_of, Answer.number, respondents)
                 .where(*where, Answer.number.is_not(None)).group_by(atom_of, Answer.number)):
@@ -298,13 +303,13 @@ def atom_figures(survey_id: int, q: QuestionSpec, by: str, filters: Filters,
     return dict(atoms)
 
 
-def table_hidden(groups: Mapping[str, AtomFigures], values: Sequence[str], storage: str,
+def table_hidden(groups: Mapping[str, AtomFigures], values: Sequence[str], kind: SummaryKind,
                  limit: int) -> set[tuple[str, str]]:
     """One table's own suppression, (group, what) hidden: small cells and groups with
     their complements for choices; small groups for numbers and texts (their complements
     are the linked step's: a group's mean is worked out from the others')."""
     names = sorted(groups)
-    if storage != "choices":
+    if not kind.tallied:
         return {(g, what) for g in names if 0 < groups[g].n < limit for what in (N, SUM)}
     table = [[groups[g].counts.get(v, 0) for v in values] for g in names]
     shown = suppress(table, limit, row_totals=[groups[g].n for g in names])
@@ -313,17 +318,21 @@ def table_hidden(groups: Mapping[str, AtomFigures], values: Sequence[str], stora
     return hidden
 
 
+def tallied_values(q: QuestionSpec) -> list[str]:
+    """The values a table of ``q`` counts, one row each; none for numbers and words."""
+    qtype = question_type(q)
+    return [c.value for c in qtype.choices(q)] if qtype.summary.tallied else []
+
+
 def family_hidden(atoms: Mapping[Atom, AtomFigures], q: QuestionSpec, by: str, limit: int
                   ) -> set[tuple[str, str]]:
     """What the published table of ``q`` by ``by`` hides, (group, what), decided with
     the tables published beside it: the same answer whichever of them is asked for."""
-    storage = question_type(q).storage
-    values = [c.value for c in question_type(q).choices(q)] if storage == "choices" else []
+    kind, values = question_type(q).summary, tallied_values(q)
     tabs = family(by)
     hidden: set[Key] = set()
     for name, member in tabs.items():
         hidden |= {(name, g, what) for g, what in
-                   table_hidden(group_figures(atoms, member), values, storage, limit)}
-    decided = linked_hidden(atoms, tabs, values, storage if storage == "choices" else "number",
-                            q.type != "multiple_choice", hidden, limit)
+                   table_hidden(group_figures(atoms, member), values, kind, limit)}
+    decided = linked_hidden(atoms, tabs, values, kind, hidden, limit)
     return {(g, what) for name, g, what in decided if name == by}

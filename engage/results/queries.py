@@ -118,26 +118,28 @@ def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
         query, group = with_group(base.join(Response, Response.id == Answer.response_id), by)
         where = and_(Answer.question_id == question.id, *response_conditions(survey_id, filters))
         respondents = func.count(func.distinct(Answer.response_id))
-    storage = question_type(question).storage
-    if question.type == "multiple_choice" or storage not in ("choices", "number"):
+    kind = question_type(question).summary
+    # respondents counted apart where the counts do not sum to them: several answers
+    # each, or nothing counted (words)
+    if kind.several or not (kind.tallied or kind.numeric):
         n_query = query.add_columns(group.label("g"), respondents) \
             .where(where).group_by(group)
         result.n = {g: n for g, n in db.session.execute(n_query)}
-    if storage == "choices":
+    if kind.tallied:
         rows = db.session.execute(
             query.join(AnswerChoice, AnswerChoice.answer_id == Answer.id)
             .add_columns(group.label("g"), AnswerChoice.value, respondents)
             .where(where).group_by(group, AnswerChoice.value))
         for g, value, n in rows:
             result.counts[g][value] = n
-    elif storage == "number":
+    elif kind.numeric:
         rows = db.session.execute(
             query.add_columns(group.label("g"), Answer.number, respondents)
             .where(where, Answer.number.is_not(None)).group_by(group, Answer.number))
         for g, number, n in rows:
             result.numbers[g][number] = n
     if not result.n:  # one value per answer: the respondents are the counts' sum
-        per_group = result.counts if storage == "choices" else result.numbers
+        per_group = result.counts if kind.tallied else result.numbers
         result.n = {g: sum(values.values()) for g, values in per_group.items()}
     return result
 

@@ -13,6 +13,7 @@ from sqlalchemy import Table
 
 from engage.core.i18n import _, language_name, resolve
 from engage.engine import QuestionSpec, question_type
+from engage.engine.questions import SummaryKind
 from engage.engine.spec import SurveySpec
 from engage.results.filters import RACE_ALONE, Filters
 from engage.results.linked import (
@@ -23,6 +24,7 @@ from engage.results.linked import (
     family_hidden,
     group_figures,
     table_hidden,
+    tallied_values,
 )
 from engage.results.queries import (
     ALL,
@@ -104,6 +106,11 @@ class QuestionSummary:
     texts: tuple[str, ...] = ()
     hidden_any: bool = False
 
+    @property
+    def several(self) -> bool:
+        """Several answers each: the shares add up to more than 100%."""
+        return question_type(self.type).summary.several
+
 
 def threshold() -> int:
     return int(current_app.config["SUPPRESSION_THRESHOLD"])
@@ -141,7 +148,7 @@ def summarize(survey_id: int, spec: SurveySpec, by: str | None, locale: str, *,
     with scoped_responses(survey_id, by, filters, cells=weights is not None, atoms=public) as scope:
         summaries = [summarize_question(survey_id, spec, q, by, labels, locale, public=public,
                                         filters=filters, scope=scope)
-                     for q in spec.questions if q.type != "note"]
+                     for q in spec.questions if question_type(q).asks]
         if weights is None:
             return summaries
         return [with_weights(s, survey_id, spec.question(s.key), by, filters, weights, scope)
@@ -180,13 +187,13 @@ def groups_exclusive(spec: SurveySpec, by: str) -> bool:
     if by in ("channel", "locale", RACE_ALONE):
         return True
     asking = [q for q in spec.questions if q.dimension == by]
-    return len(asking) == 1 and asking[0].type in ("single_choice", "yes_no")
+    return len(asking) == 1 and question_type(asking[0]).summary is SummaryKind.ONE
 
 
 def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: str | None,
                        labels: Mapping[str, str], locale: str, *, public: bool,
                        filters: Filters, scope: Table | None = None) -> QuestionSummary:
-    storage = question_type(q).storage
+    kind = question_type(q).summary
     limit = threshold()
     atoms = None
     if public and by is not None:  # counted per atom: the groups, and what to hide
@@ -196,10 +203,10 @@ def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: st
         hidden = family_hidden(atoms, q, by, limit)
     else:
         counts = question_counts(survey_id, q, by, filters, scope)
-        hidden = _own_hidden(q, counts, storage, limit) if public else set()
+        hidden = _own_hidden(q, counts, limit) if public else set()
     groups = _ordered_groups(counts.n, labels)
     prompt = resolve(q.prompt, locale, spec.default_locale)
-    if storage == "choices":
+    if kind.tallied:
         summary = _choice_summary(q, prompt, groups, counts.n, counts.counts, labels, locale,
                                   spec.default_locale, hidden)
         if by is None:
@@ -212,7 +219,7 @@ def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: st
             overall = question_counts(survey_id, q, None, filters, scope)
         return with_disparities(summary, overall.n.get(ALL, 0), overall.counts.get(ALL, {}), limit)
     columns = tuple(_column(g, labels, counts.n.get(g, 0), (g, N) in hidden) for g in groups)
-    if storage == "number":
+    if kind.numeric:
         numbers = tuple(_number_summary(col, counts.numbers.get(col.group, {})) for col in columns)
         return QuestionSummary(q.key, prompt, q.type, columns, numbers=numbers,
                                hidden_any=any(c.n is None for c in columns))
@@ -242,12 +249,10 @@ def with_disparities(summary: QuestionSummary, overall_n: int, overall: Mapping[
     return replace(summary, rows=tuple(rows))
 
 
-def _own_hidden(q: QuestionSpec, counts: QuestionCounts, storage: str, limit: int
-                ) -> set[tuple[str, str]]:
+def _own_hidden(q: QuestionSpec, counts: QuestionCounts, limit: int) -> set[tuple[str, str]]:
     """What the public table of all respondents hides, (group, answer value or N)."""
-    values = [c.value for c in question_type(q).choices(q)] if storage == "choices" else []
     groups = {g: AtomFigures(n, dict(counts.counts.get(g, {}))) for g, n in counts.n.items()}
-    return table_hidden(groups, values, storage, limit)
+    return table_hidden(groups, tallied_values(q), question_type(q).summary, limit)
 
 
 def _counts(groups: Mapping[str, AtomFigures]) -> QuestionCounts:

@@ -12,6 +12,7 @@ from engage.core.errors import DomainError
 from engage.core.i18n import _, language_name, resolve
 from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS, dimension_label
+from engage.engine import question_type
 from engage.engine.spec import SurveySpec
 from engage.extensions import csrf, db
 from engage.results.charts import choice_chart
@@ -117,7 +118,7 @@ def chart_response(survey: Survey, spec: SurveySpec, key: str, by: str | None, l
                    public: bool, filters: Filters) -> Response:
     """One choice question's chart as an SVG response (staff pages and the public report)."""
     question = next((q for q in spec.questions if q.key == key), None)
-    if question is None or question.type not in ("single_choice", "multiple_choice", "yes_no"):
+    if question is None or not question_type(question).summary.tallied:
         abort(404)
     summary = summarize_question(survey.id, spec, question, by, group_labels(spec, by, locale),
                                  locale, public=public, filters=filters)

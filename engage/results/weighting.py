@@ -236,7 +236,7 @@ def weighted_question_counts(survey_id: int, question: QuestionSpec, by: str | N
         answering[g][cell_key(race, age, area)] += n
     choosing: dict[str, dict[str, dict[CellKey, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int)))
-    if question_type(question).storage == "choices":
+    if question_type(question).summary.tallied:
         chosen = query.join(AnswerChoice, AnswerChoice.answer_id == Answer.id)
         for race, age, area, g, value, n in db.session.execute(
                 chosen.add_columns(*columns, group, AnswerChoice.value, respondents)

@@ -351,7 +351,7 @@ def _apply_question_data(survey: Survey, question: Question, data: QuestionData,
     question.prompt = _clean_text(data.prompt, locales)
     question.help = _clean_text(data.help, locales)
     # Demographic questions are never required; a note has nothing to answer.
-    question.required = bool(data.required) and data.dimension is None and data.type != "note"
+    question.required = bool(data.required) and data.dimension is None and TYPES[data.type].asks
     question.dimension = data.dimension
     question.condition = condition.to_dict() if condition else None
     question.channels = list(data.channels) if data.channels else None

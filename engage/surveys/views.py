@@ -10,7 +10,7 @@ from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve, use_locale
 from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS
-from engage.engine import Condition
+from engage.engine import Condition, question_type
 from engage.extensions import db
 from engage.org.models import Area, Department
 from engage.surveys import operations
@@ -29,8 +29,9 @@ from engage.surveys.labels import CHANNEL_LABELS, OP_LABELS, STATUS_LABELS, TYPE
 from engage.surveys.models import Channel, Question, Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 from engage.surveys.previews import channel_preview
-from engage.surveys.queries import survey_spec
+from engage.surveys.queries import question_spec, survey_spec
 from engage.surveys.standard_questions import add_standard_questions
+from engage.surveys.texts import option_label
 
 bp = Blueprint("surveys", __name__, url_prefix="/staff/surveys")
 
@@ -144,13 +145,11 @@ def _condition_options(survey: Survey, question: Question | None) -> list[tuple[
     for q in survey.questions:
         if q is question:
             break
-        if q.type == "yes_no":
-            labelled = [("yes", _("Yes")), ("no", _("No"))]
-        else:
-            labelled = [(c.value, resolve(c.label, survey.default_locale)) for c in q.choices]
-        for value, label in labelled:
+        spec = question_spec(q)
+        for choice in question_type(spec).choices(spec):
+            label = option_label(choice, survey.default_locale, survey.default_locale)
             for op in ("equals", "not_equals"):
-                options.append((f"{q.key}|{op}|{value}", f"{q.key} {OP_LABELS[op]} “{label}”"))
+                options.append((f"{q.key}|{op}|{choice.value}", f"{q.key} {OP_LABELS[op]} “{label}”"))
     return options
 
 
@@ -328,7 +327,7 @@ def preview(survey_id: int) -> str:
     locale = spec.locale_for(request.args.get("lang"))
     use_locale(locale)
     pages = [(q, channel_preview(Channel.WEB, q, locale, spec.default_locale),
-              resolve(q.prompt, locale, spec.default_locale))
+              resolve(q.prompt, locale, spec.default_locale), bool(question_type(q).options(q)))
              for q in spec.questions]
     return render_template("surveys/preview.html", survey=survey, spec=spec, locale=locale,
                            pages=pages, conditions={q.key: _describe_condition(survey, q)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engage.engine import TYPES, ChoiceSpec, InvalidAnswer, QuestionSpec
+from engage.engine.questions import Stored, SummaryKind
 from engage.engine.words import fold, parse_number
+from tests.engine.strategies import answers, questions
 
 CHOICES = (ChoiceSpec("bus", {"en": "Bus", "es": "Autobús", "vi": "Xe buýt"}),
            ChoiceSpec("walk", {"en": "Walking", "es": "A pie", "vi": "Đi bộ"}),
@@ -90,3 +94,80 @@ def test_fold_and_numbers_never_crash(text: str) -> None:
     assert fold(fold(text)) == fold(text)
     number = parse_number(text)
     assert number is None or number == number
+
+
+# -- what a type knows besides parsing: every type answers every question ----------------
+
+@pytest.mark.parametrize("type_", sorted(TYPES))
+def test_every_type_states_every_fact(type_: str) -> None:
+    kind = TYPES[type_]
+    q = spec(type_)
+    assert isinstance(kind.asks, bool) and isinstance(kind.comparable, bool)
+    assert isinstance(kind.summary, SummaryKind)
+    assert kind.asks == (kind.summary is not SummaryKind.NONE)
+    assert kind.comparable <= kind.summary.numeric
+    assert isinstance(kind.xls_type, str) and kind.xls_type.split()[0]
+    assert ("{list}" in kind.xls_type) == kind.summary.tallied
+    options = kind.options(q)
+    assert all(isinstance(o, ChoiceSpec) for o in options)
+    assert len({o.value for o in options}) == len(options)
+    assert all(c in options for c in kind.choices(q))
+    assert bool(options) == (kind.summary.tallied or kind.summary is SummaryKind.SCALE)
+    assert kind.store("x" if kind.summary is SummaryKind.TEXT else 1) is not None
+
+
+@pytest.mark.parametrize("type_", sorted(TYPES))
+def test_every_option_is_an_answer(type_: str) -> None:
+    """A form posting any one option gets that option back, as the type's value."""
+    kind, q = TYPES[type_], spec(type_)
+    for option in kind.options(q):
+        value = kind.parse(q, (option.value,), "form", "en")
+        assert str(value[0] if isinstance(value, tuple) else value) == option.value
+
+
+def test_yes_and_no_are_named_by_the_ui_and_a_rating_by_its_points() -> None:
+    assert [(o.value, o.ui_word) for o in TYPES["yes_no"].options(spec("yes_no"))] \
+        == [("yes", "yes"), ("no", "no")]
+    assert [o.value for o in TYPES["rating"].options(spec("rating"))] == ["1", "2", "3", "4", "5"]
+    assert TYPES["rating"].choices(spec("rating")) == ()
+    assert TYPES["single_choice"].options(spec("single_choice")) == CHOICES
+
+
+def test_a_note_stores_nothing() -> None:
+    note = TYPES["note"]
+    assert not note.asks and note.store("anything") == Stored()
+    assert note.load(spec("note"), Stored(("bus",), 1.0, "x")) is None
+    assert note.sample(spec("note"), random.Random(1)) is None
+
+
+@given(st.data())
+def test_stored_answers_load_as_they_were(data: st.DataObject) -> None:
+    q = data.draw(questions(tuple(n for n, t in TYPES.items() if t.asks)))
+    value = data.draw(answers(q))
+    kind = TYPES[q.type]
+    stored = kind.store(value)
+    assert kind.load(q, stored) == value
+    rows = [(stored.number, stored.text, c) for c in stored.choices] or [(stored.number, stored.text, None)]
+    assert kind.load(q, Stored.gather(data.draw(st.permutations(rows)))) == value
+
+
+@given(st.data())
+def test_values_no_longer_offered_are_kept_after_the_others(data: st.DataObject) -> None:
+    q = data.draw(questions(("multiple_choice",)))
+    known = data.draw(st.lists(st.sampled_from([c.value for c in q.choices]), unique=True))
+    gone = data.draw(st.lists(st.sampled_from(["old_b", "old_a"]), min_size=1, unique=True))
+    loaded = TYPES["multiple_choice"].load(q, Stored((*gone, *known)))
+    assert loaded == (*(c.value for c in q.choices if c.value in known), *sorted(gone))
+
+
+@given(st.data(), st.randoms(use_true_random=False))
+def test_samples_are_valid_answers(data: st.DataObject, rng: random.Random) -> None:
+    q = data.draw(questions())
+    kind = TYPES[q.type]
+    words = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=600)
+    texts = data.draw(st.lists(words, max_size=3))
+    value = kind.sample(q, rng, shares={"bus": 10}, texts=texts)
+    if value is None:
+        return
+    raw = value if isinstance(value, tuple) else (str(value),)
+    assert kind.parse(q, raw, "form", "en") == value

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from engage.core.i18n import _l
-from engage.engine import Clause, Condition
+from engage.engine import TYPES, Clause, Condition
+from engage.engine.questions import QuestionType
 from engage.surveys.xlsform.sheets import cell_number, number_text
 
 # -- skip rules (relevant) -------------------------------------------------------------
@@ -133,20 +134,21 @@ def relevant_expression(condition: Mapping[str, Any] | None, types: Mapping[str,
     if parsed is None:
         return ""
     joiner = " and " if parsed.mode == "all" else " or "
-    return joiner.join(_clause_expression(c, types.get(c.question, "")) for c in parsed.clauses)
+    return joiner.join(_clause_expression(c, TYPES.get(types.get(c.question, "")))
+                       for c in parsed.clauses)
 
 
-def _clause_expression(clause: Clause, question_type: str) -> str:
+def _clause_expression(clause: Clause, kind: QuestionType | None) -> str:
     ref = f"${{{clause.question}}}"
     if clause.op in ("answered", "not_answered"):
         return f"{ref} {'!=' if clause.op == 'answered' else '='} ''"
     if clause.op in ("gt", "lt"):
         return f"{ref} {'>' if clause.op == 'gt' else '<'} {number_text(float(str(clause.value)))}"
     value = str(clause.value)
-    if question_type == "multiple_choice":
+    if kind is not None and kind.summary.several:
         selected = f"selected({ref}, {_quote(value)})"
         return selected if clause.op == "equals" else f"not({selected})"
-    numeric = question_type in ("number", "rating") and re.fullmatch(r"-?\d+(\.\d+)?", value)
+    numeric = kind is not None and kind.comparable and re.fullmatch(r"-?\d+(\.\d+)?", value)
     literal = value if numeric else _quote(value)
     return f"{ref} {'=' if clause.op == 'equals' else '!='} {literal}"
 
@@ -179,13 +181,16 @@ def parse_constraint(text: str) -> dict[str, int | float]:
     return limits
 
 
+#: How each limit is written, in this order.
+_LIMIT_EXPRESSIONS = {
+    "minimum": lambda value: f". >= {number_text(value)}",
+    "maximum": lambda value: f". <= {number_text(value)}",
+    "max_length": lambda value: f"string-length(.) <= {int(value)}",
+}
+
+
 def constraint_expression(question_type: str, settings: Mapping[str, Any]) -> str:
-    parts = []
-    if question_type == "number":
-        if settings.get("minimum") is not None:
-            parts.append(f". >= {number_text(settings['minimum'])}")
-        if settings.get("maximum") is not None:
-            parts.append(f". <= {number_text(settings['maximum'])}")
-    if question_type == "free_text" and settings.get("max_length"):
-        parts.append(f"string-length(.) <= {int(settings['max_length'])}")
-    return " and ".join(parts)
+    """The limits ``settings`` holds that a question of this type takes, as XLSForm."""
+    allowed = CONSTRAINT_LIMITS.get(question_type, set())
+    return " and ".join(write(settings[name]) for name, write in _LIMIT_EXPRESSIONS.items()
+                        if name in allowed and settings.get(name) is not None)

@@ -103,12 +103,9 @@ TYPE_PHRASES = (("select all that apply", "select_multiple"), ("select one", "se
                  ("end repeat", "end_repeat"))
 CHOICE_VALUE_RE = re.compile(r"^[^\s'\"]{1,64}$")
 RATING_PARAMETERS = f"start={Rating.SCALE[0]} end={Rating.SCALE[1]} step=1"
-YES_NO_LIST = "engage_yes_no"
-YES, NO = _l("Yes"), _l("No")
-#: Engage's type -> XLSForm's, with the question's choice list where it has one.
-EXPORT_TYPES = {"single_choice": "select_one {list}", "yes_no": "select_one {list}",
-                "multiple_choice": "select_multiple {list}", "number": "decimal",
-                "free_text": "text", "note": "note", "rating": "range"}
+#: The choice list of a type that brings its own choices (yes and no), shared by its
+#: questions; ``engage_type`` marks the questions using it.
+SHARED_LIST = "engage_{type}"
 #: XLSForm keeps settings in the row under the headers.
 SETTINGS_ROW = 2
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from engage.core.errors import DomainError
 from engage.core.i18n import _l
-from engage.engine import Clause
-from engage.engine.questions import Rating
+from engage.engine import TYPES, Clause
+from engage.engine.questions import Rating, SummaryKind
 from engage.engine.words import fold
 from engage.extensions import db
 from engage.org.models import Area
@@ -209,12 +209,12 @@ def _read_question(cells: Cells, words: list[str], lists: Mapping[str, list[Choi
         cells.refuse(ENGAGE_DIMENSION, _l("Unknown dimension %(dimension)s.", dimension=dimension))
     data = QuestionData(
         type=question_type, prompt=prompt, key=key, help=cells.texts("hint"), choices=choices,
-        required=cell_flag(cells, "required") and question_type != "note",
+        required=cell_flag(cells, "required") and TYPES[question_type].asks,
         condition=_read_condition(cells, earlier), dimension=dimension,
         channels=cell_channels(cells, ENGAGE_CHANNELS) or None,
         **_read_limits(cells, question_type),
     )
-    if question_type == "rating":
+    if TYPES[question_type].summary is SummaryKind.SCALE:
         data.low_label, data.high_label = cells.texts(ENGAGE_LOW), cells.texts(ENGAGE_HIGH)
     return key, data
 
@@ -223,7 +223,9 @@ def _question_type(cells: Cells, words: list[str],
                    lists: Mapping[str, list[ChoiceData]]) -> tuple[str, list[ChoiceData]] | None:
     """Engage's type and choices for an XLSForm type, or None (refused)."""
     head, engage_type = words[0], cells.get(ENGAGE_TYPE).lower()
-    if engage_type and not (engage_type == "yes_no" and head == "select_one"):
+    # engage_type marks a select whose list is the one a type brings itself (yes_no)
+    marked = TYPES.get(engage_type)
+    if engage_type and not (marked and marked.own_choices and marked.xls_type.split()[0] == head):
         cells.refuse(ENGAGE_TYPE, _l("Only a select_one of yes and no can be marked yes_no."))
         return None
     if head in SELECT_TYPES and len(words) == 2:
@@ -231,11 +233,11 @@ def _question_type(cells: Cells, words: list[str],
         if choices is None:
             cells.refuse("type", _l("The choices sheet has no list %(list)s.", list=words[1]))
             return None
-        if engage_type == "yes_no":
-            if sorted(c.value or "" for c in choices) != ["no", "yes"]:
+        if marked is not None:
+            if sorted(c.value or "" for c in choices) != sorted(c.value for c in marked.own_choices):
                 cells.refuse(ENGAGE_TYPE, _l("A yes_no question's list must hold exactly the "
                                              "choices yes and no."))
-            return "yes_no", []
+            return marked.name, []
         return SELECT_TYPES[head], [ChoiceData(dict(c.label), c.value, c.exclusive, c.group)
                                     for c in choices]
     if head in SELECT_TYPES and words[2:] == ["or_other"]:
@@ -308,9 +310,10 @@ def _clause_problem(clause: Clause, earlier: Earlier) -> object | None:
     target = earlier[clause.question]
     if target is None:  # its own row was refused already
         return None
-    if clause.op in ("gt", "lt") and target.type not in ("number", "rating"):
+    kind = TYPES[target.type]
+    if clause.op in ("gt", "lt") and not kind.comparable:
         return _l("Only number and rating answers can be compared with > or <.")
-    values = ["yes", "no"] if target.type == "yes_no" else [c.value for c in target.choices]
+    values = [c.value for c in kind.own_choices or target.choices]
     if clause.op in ("equals", "not_equals") and values and str(clause.value) not in values:
         return _l("%(key)s has no choice %(value)s.", key=clause.question, value=clause.value)
     return None

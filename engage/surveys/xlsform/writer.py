@@ -9,7 +9,10 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engage.core.i18n import translated
+from engage.engine import TYPES
+from engage.engine.questions import SummaryKind
 from engage.surveys.models import Survey
+from engage.surveys.texts import UI_WORDS
 from engage.surveys.xlsform.expressions import constraint_expression, relevant_expression
 from engage.surveys.xlsform.format import (
     CHOICES,
@@ -25,13 +28,10 @@ from engage.surveys.xlsform.format import (
     ENGAGE_THANKS,
     ENGAGE_TITLE,
     ENGAGE_TYPE,
-    EXPORT_TYPES,
-    NO,
     RATING_PARAMETERS,
     SETTINGS,
+    SHARED_LIST,
     SURVEY,
-    YES,
-    YES_NO_LIST,
 )
 from engage.surveys.xlsform.sheets import language_header, language_label
 
@@ -53,32 +53,36 @@ def survey_rows(survey: Survey) -> tuple[list[dict[str, str]], list[dict[str, st
     """The survey and choices sheets: one dict (header -> cell) per row."""
     locales = list(survey.locales)
     types = {q.key: q.type for q in survey.questions}
-    # Each choice question's list is named after it; the shared yes/no list avoids them.
-    yes_no_list = _unique_name(YES_NO_LIST, set(types)) if "yes_no" in types.values() else ""
+    # Each choice question's list is named after it; a list a type brings itself (yes/no)
+    # is shared by its questions, under a name none of them has.
+    taken: set[str] = set(types)
+    shared = {name: _unique_name(SHARED_LIST.format(type=name), taken)
+              for name in dict.fromkeys(types.values()) if TYPES[name].own_choices}
     questions, choices = [], []
     for q in survey.questions:
         settings = q.settings or {}
-        list_name = yes_no_list if q.type == "yes_no" else q.key
-        rating = q.type == "rating"
+        kind = TYPES[q.type]
+        scale = kind.summary is SummaryKind.SCALE
         questions.append({
-            "type": EXPORT_TYPES[q.type].format(list=list_name), "name": q.key,
+            "type": kind.xls_type.format(list=shared.get(q.type, q.key)), "name": q.key,
             **_texts("label", q.prompt, locales), **_texts("hint", q.help, locales),
             "required": "yes" if q.required else "",
             "relevant": relevant_expression(q.condition, types),
             "constraint": constraint_expression(q.type, settings),
-            "parameters": RATING_PARAMETERS if rating else "",
-            ENGAGE_TYPE: "yes_no" if q.type == "yes_no" else "",
+            "parameters": RATING_PARAMETERS if scale else "",
+            ENGAGE_TYPE: q.type if q.type in shared else "",
             ENGAGE_DIMENSION: q.dimension or "", ENGAGE_CHANNELS: " ".join(q.channels or []),
-            **_texts(ENGAGE_LOW, settings.get("low_label") if rating else None, locales),
-            **_texts(ENGAGE_HIGH, settings.get("high_label") if rating else None, locales),
+            **_texts(ENGAGE_LOW, settings.get("low_label") if scale else None, locales),
+            **_texts(ENGAGE_HIGH, settings.get("high_label") if scale else None, locales),
         })
-        choices += [{"list_name": list_name, "name": c.value, **_texts("label", c.label, locales),
+        choices += [{"list_name": q.key, "name": c.value, **_texts("label", c.label, locales),
                      ENGAGE_EXCLUSIVE: "yes" if c.exclusive else "", ENGAGE_GROUP: c.group or ""}
                     for c in q.choices]
-    if yes_no_list:
-        choices += [{"list_name": yes_no_list, "name": value,
-                     **_texts("label", translated(label, locales), locales)}
-                    for value, label in (("yes", YES), ("no", NO))]
+    for name, list_name in shared.items():
+        choices += [{"list_name": list_name, "name": c.value, **_texts(
+                        "label", translated(UI_WORDS[c.ui_word], locales) if c.ui_word else c.label,
+                        locales)}
+                    for c in TYPES[name].own_choices]
     return questions, choices
 
 
