@@ -12,10 +12,10 @@ Channels give input in one of two modes:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from engage.engine.spec import ChoiceSpec, QuestionSpec, Value
 from engage.engine.words import JOINERS, NO_WORDS, YES_WORDS, fold, parse_number, tokens
@@ -27,6 +27,9 @@ class Problem:
 
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
+
+
+R = TypeVar("R", covariant=True)
 
 
 class InvalidAnswer(Exception):
@@ -63,6 +66,36 @@ class SummaryKind(Enum):
         return self is SummaryKind.MANY
 
 
+class Shape(Enum):
+    """How a resident answers, which each channel shows its own way: a channel writes one
+    :class:`Renderer` method per shape, so a new type of a known shape needs no channel
+    change, and a new shape is missing from every renderer at once (a test checks)."""
+
+    ONE_OF = "one_of"  # pick one option
+    MANY_OF = "many_of"  # pick several options
+    SCALE = "scale"  # a point from 1 to 5 with labelled ends
+    NUMBER = "number"
+    WORDS = "words"  # in the resident's own words
+    NOTE = "note"  # read, never answered
+
+
+class Renderer(Protocol[R]):
+    """A channel's way of showing each shape of question (``render_question`` picks the method)."""
+
+    def one_of(self, q: QuestionSpec, /, *args: Any) -> R: ...
+    def many_of(self, q: QuestionSpec, /, *args: Any) -> R: ...
+    def scale(self, q: QuestionSpec, /, *args: Any) -> R: ...
+    def number(self, q: QuestionSpec, /, *args: Any) -> R: ...
+    def words(self, q: QuestionSpec, /, *args: Any) -> R: ...
+    def note(self, q: QuestionSpec, /, *args: Any) -> R: ...
+
+
+def render_question(renderer: Renderer[R], q: QuestionSpec, *args: Any) -> R:
+    """``renderer``'s rendering of ``q``, by the shape of its type."""
+    method: Callable[..., R] = getattr(renderer, question_type(q).shape.value)
+    return method(q, *args)
+
+
 @dataclass(frozen=True)
 class Stored:
     """An answer as the answer tables hold it: the chosen values (one row each), a
@@ -96,6 +129,7 @@ class QuestionType:
     #: False for text that is only read: never answered, counted or exported.
     asks: ClassVar[bool] = True
     summary: ClassVar[SummaryKind]
+    shape: ClassVar[Shape]
     #: Skip logic may compare the answer with > and < (``gt``, ``lt``).
     comparable: ClassVar[bool] = False
     #: The XLSForm type, ``{list}`` standing for the choice list's name.
@@ -195,6 +229,7 @@ class ChoiceType(QuestionType):
 class SingleChoice(ChoiceType):
     name = "single_choice"
     summary = SummaryKind.ONE
+    shape = Shape.ONE_OF
     xls_type = "select_one {list}"
 
     def load(self, q: QuestionSpec, stored: Stored) -> Value | None:
@@ -220,6 +255,7 @@ class SingleChoice(ChoiceType):
 class MultipleChoice(ChoiceType):
     name = "multiple_choice"
     summary = SummaryKind.MANY
+    shape = Shape.MANY_OF
     xls_type = "select_multiple {list}"
     #: Demo residents pick two options this often.
     TWO_SHARE = 0.15
@@ -303,6 +339,7 @@ class Number(QuestionType):
     name = "number"
     storage = "number"
     summary = SummaryKind.NUMBER
+    shape = Shape.NUMBER
     comparable = True
     xls_type = "decimal"
     #: Demo answers: low, high and most common (years lived somewhere: mostly a few).
@@ -342,6 +379,7 @@ class Number(QuestionType):
 class Rating(Number):
     name = "rating"
     summary = SummaryKind.SCALE
+    shape = Shape.SCALE
     xls_type = "range"
     SCALE = (1, 5)
     #: How often demo residents give each point: the middle, a little positive.
@@ -369,6 +407,7 @@ class FreeText(QuestionType):
     name = "free_text"
     storage = "text"
     summary = SummaryKind.TEXT
+    shape = Shape.WORDS
     xls_type = "text"
     DEFAULT_MAX = 2000
     #: Demo residents write something this often (one of ``texts``), else leave it blank.
@@ -405,6 +444,7 @@ class Note(QuestionType):
     storage = "none"
     asks = False
     summary = SummaryKind.NONE
+    shape = Shape.NOTE
     xls_type = "note"
 
     def store(self, value: Value) -> Stored:

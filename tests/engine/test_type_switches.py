@@ -1,8 +1,8 @@
 """Outside the engine, code asks a question's type what it needs (``asks``, ``options``,
 ``summary``, ``store``...) instead of comparing its name: then a new type is one class,
 not a hunt through every module. This counts the comparisons left, and fails when one
-is added; lower BUDGET as sites are converted (what remains is the channels', until
-their adapters are rewritten)."""
+is added. Channels show a question by its shape (``render_question``), one renderer
+method per shape, so every renderer must have them all."""
 
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ from pathlib import Path
 import engage
 from engage.engine import TYPES
 
-#: Comparisons of a question's type or storage left outside engage/engine/: the channel
-#: adapters' (SMS compose and conversation, voice call, keys and script, web forms and the
-#: resident's question page), to be converted with their rewrite. 108 at f91c60c.
-BUDGET = 40
+#: Comparisons of a question's type or storage left outside engage/engine/: none (108 at
+#: f91c60c; the channels render by the type's shape, through one Renderer each).
+BUDGET = 0
 #: Where those may be: nowhere else gets a new one while the budget allows it.
 CHANNEL_CODE = ("engage/channels/", "engage/templates/web/")
 
@@ -97,3 +96,16 @@ def test_no_new_switches_on_question_types() -> None:
     found = sites()
     assert len(found) <= BUDGET, "\n".join(f"{path}:{line}" for path, line in found)
     assert [site for site in found if not site[0].startswith(CHANNEL_CODE)] == []
+
+
+def test_every_channel_renderer_shows_every_shape() -> None:
+    """A new shape is a method to write in each channel, never a silent fallback."""
+    from engage.channels.sms.compose import Instruction
+    from engage.channels.voice.script import HowToAnswer
+    from engage.channels.web.forms import AnswerField
+    from engage.engine.questions import Shape
+
+    assert all(isinstance(kind.shape, Shape) for kind in TYPES.values())
+    for renderer in (Instruction, HowToAnswer, AnswerField):
+        missing = [s.value for s in Shape if not callable(getattr(renderer, s.value, None))]
+        assert missing == [], f"{renderer.__name__} cannot show {missing}"

@@ -11,35 +11,48 @@ from flask_babel import force_locale
 from engage.channels.problems import explain
 from engage.core.i18n import _, language_name, resolve
 from engage.engine import Problem, QuestionSpec, question_type
+from engage.engine.questions import Shape, render_question
 from engage.engine.session import Say
 from engage.surveys.texts import choice_labels
 
 
 def choice_lines(q: QuestionSpec, locale: str, default: str) -> list[str]:
-    if not question_type(q).has_choices and q.type != "yes_no":
+    if question_type(q).shape not in (Shape.ONE_OF, Shape.MANY_OF):
         return []
     labels = [label for _value, label in choice_labels(q, locale, default)]
     return [f"{n} {label}" for n, label in enumerate(labels, start=1)]
 
 
-def instruction(q: QuestionSpec, locale: str, default: str) -> str:
-    if q.type == "multiple_choice":
-        return _("Reply with one or more numbers, like 1,3.")
-    if q.type in ("single_choice", "yes_no"):
+class Instruction:
+    """How to answer by text, one line per shape of question."""
+
+    def one_of(self, q: QuestionSpec, locale: str, default: str) -> str:
         return _("Reply with a number.")
-    if q.type == "rating":
+
+    def many_of(self, q: QuestionSpec, locale: str, default: str) -> str:
+        return _("Reply with one or more numbers, like 1,3.")
+
+    def scale(self, q: QuestionSpec, locale: str, default: str) -> str:
         low, high = resolve(q.low_label, locale, default), resolve(q.high_label, locale, default)
         if low and high:
             return _("Reply 1 (%(low)s) to 5 (%(high)s).", low=low, high=high)
         return _("Reply with a number from 1 to 5.")
-    if q.type == "number":
+
+    def number(self, q: QuestionSpec, locale: str, default: str) -> str:
         if q.minimum is not None and q.maximum is not None:
             return _("Reply with a number from %(minimum)s to %(maximum)s.",
                      minimum=_tidy(q.minimum), maximum=_tidy(q.maximum))
         return _("Reply with a number.")
-    if q.type == "free_text":
+
+    def words(self, q: QuestionSpec, locale: str, default: str) -> str:
         return _("Reply in your own words.")
-    return ""
+
+    def note(self, q: QuestionSpec, locale: str, default: str) -> str:
+        return ""
+
+
+def instruction(q: QuestionSpec, locale: str, default: str) -> str:
+    return render_question(Instruction(), q, locale, default)
 
 
 def question_text(q: QuestionSpec, locale: str, default: str) -> str:
@@ -48,7 +61,7 @@ def question_text(q: QuestionSpec, locale: str, default: str) -> str:
         lines = [resolve(q.prompt, locale, default)]
         lines += choice_lines(q, locale, default)
         hint = instruction(q, locale, default)
-        if not q.required and q.type != "note":
+        if not q.required and question_type(q).asks:
             skip = _("Text SKIP to skip.")
             hint = f"{hint} {skip}".strip()
         if hint:
@@ -68,9 +81,10 @@ def problem_text(problem: Problem, locale: str, q: QuestionSpec | None = None,
 
 def unreadable_pictures(q: QuestionSpec | None) -> str:
     """What to send instead of a picture, as the question is answered."""
-    if q is None or q.type == "free_text":
+    shape = question_type(q).shape if q is not None else Shape.WORDS
+    if shape is Shape.WORDS:
         return _("We cannot read pictures. Please answer in words.")
-    if q.type == "multiple_choice":
+    if shape is Shape.MANY_OF:
         return _("We cannot read pictures. Please reply with the numbers of your answers.")
     return _("We cannot read pictures. Please reply with a number.")
 

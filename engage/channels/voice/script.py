@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 
 from engage.core.i18n import _, _l, language_name, resolve
-from engage.engine import QuestionSpec, SurveySpec
+from engage.engine import QuestionSpec, SurveySpec, question_type
 from engage.engine.keypad import MAX_SINGLE_KEY_CHOICES, typed
+from engage.engine.questions import Shape, render_question
 from engage.surveys.texts import choice_labels
 
 
@@ -99,37 +100,51 @@ def question(q: QuestionSpec, spec: SurveySpec, locale: str) -> Utterance:
         parts = [resolve(q.prompt, locale, spec.default_locale)]
         parts += _options(q, locale, spec.default_locale)
         parts.append(_how_to_answer(q, locale, spec.default_locale))
-        if q.type != "note":
+        if question_type(q).asks:
             parts.append(_keys_hint(q))
     return Utterance(f"question:{q.key}", " ".join(p for p in parts if p), locale)
 
 
 def _options(q: QuestionSpec, locale: str, default: str) -> list[str]:
-    if q.type not in ("single_choice", "multiple_choice", "yes_no"):
+    if question_type(q).shape not in (Shape.ONE_OF, Shape.MANY_OF):
         return []
     labels = [label for _value, label in choice_labels(q, locale, default)]
     return [_("For %(option)s, press %(digit)s.", option=label, digit=n)
             for n, label in enumerate(labels, start=1)]
 
 
-def _how_to_answer(q: QuestionSpec, locale: str, default: str) -> str:
-    if q.type == "multiple_choice":
+class HowToAnswer:
+    """How to answer on the keypad (or aloud), one sentence per shape of question."""
+
+    def one_of(self, q: QuestionSpec, locale: str, default: str) -> str:
+        if len(question_type(q).options(q)) > MAX_SINGLE_KEY_CHOICES:
+            return _("Press the number, then press pound.")
+        return ""
+
+    def many_of(self, q: QuestionSpec, locale: str, default: str) -> str:
         if len(q.choices) > 9:
             return _("Press the numbers of all that apply, with star between them, then press "
                      "pound.")
         return _("Press the numbers of all that apply, then press pound.")
-    if q.type == "single_choice" and len(q.choices) > MAX_SINGLE_KEY_CHOICES:
-        return _("Press the number, then press pound.")
-    if q.type == "rating":
+
+    def scale(self, q: QuestionSpec, locale: str, default: str) -> str:
         low, high = resolve(q.low_label, locale, default), resolve(q.high_label, locale, default)
         if low and high:
             return _("Press 1 for %(low)s, up to 5 for %(high)s.", low=low, high=high)
         return _("Press a number from 1 to 5.")
-    if q.type == "number":
+
+    def number(self, q: QuestionSpec, locale: str, default: str) -> str:
         return _("Enter the number on your keypad, then press pound.")
-    if q.type == "free_text":
+
+    def words(self, q: QuestionSpec, locale: str, default: str) -> str:
         return _("After the tone, say your answer, then press pound.")
-    return ""
+
+    def note(self, q: QuestionSpec, locale: str, default: str) -> str:
+        return ""
+
+
+def _how_to_answer(q: QuestionSpec, locale: str, default: str) -> str:
+    return render_question(HowToAnswer(), q, locale, default)
 
 
 def _keys_hint(q: QuestionSpec) -> str:
@@ -147,7 +162,7 @@ def _keys_hint(q: QuestionSpec) -> str:
 
 def hints_for(q: QuestionSpec, locale: str, default: str) -> str:
     """Speech-recognition hints: the option labels (a single comma-separated string)."""
-    if q.type not in ("single_choice", "multiple_choice"):
+    if question_type(q).shape not in (Shape.ONE_OF, Shape.MANY_OF):
         return ""
     return ", ".join(label for _value, label in choice_labels(q, locale, default))[:900]
 

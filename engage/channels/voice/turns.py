@@ -12,8 +12,9 @@ from engage.channels.voice import script
 from engage.channels.voice.script import Utterance
 from engage.channels.voice.voices import voice_for
 from engage.core.i18n import resolve
-from engage.engine import SurveySpec
+from engage.engine import SurveySpec, question_type
 from engage.engine.keypad import typed
+from engage.engine.questions import Shape
 from engage.engine.session import Decision, Say
 from engage.extensions import db
 from engage.responses import sessions
@@ -54,7 +55,7 @@ def rendered(decision: Decision, facts: sessions.Facts) -> Turn:
     if q is None:
         return Turn(say=before, ask=Ask(waiting, waiting[0].locale), survey=survey)
     default = spec.default_locale if spec else locale
-    recorded = q.type == "free_text"
+    recorded = question_type(q).shape is Shape.WORDS
     ask = Ask(waiting, locale, single_key=not typed(q), speech=not recorded,
               hints=script.hints_for(q, locale, default), record=recorded)
     return Turn(say=before, ask=ask, survey=survey)

@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from engage.core.forms import Form
 from engage.core.i18n import resolve
 from engage.engine import QuestionSpec
+from engage.engine.questions import render_question
 from engage.engine.spec import Value
 from engage.surveys.texts import choice_labels
 
@@ -36,18 +37,31 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def answer_field(q: QuestionSpec, locale: str, default: str) -> Field:
-    label = resolve(q.prompt, locale, default)
-    if q.type in ("single_choice", "yes_no", "rating"):
+class AnswerField:
+    """The form field a resident answers with, one per shape of question."""
+
+    def one_of(self, q: QuestionSpec, label: str, locale: str, default: str) -> Field:
         return RadioField(label, choices=choice_labels(q, locale, default), validate_choice=False)
-    if q.type == "multiple_choice":
+
+    scale = one_of  # the points 1-5 are options
+
+    def many_of(self, q: QuestionSpec, label: str, locale: str, default: str) -> Field:
         return MultiCheckboxField(label, choices=choice_labels(q, locale, default),
                                   validate_choice=False)
-    if q.type == "number":
+
+    def number(self, q: QuestionSpec, label: str, locale: str, default: str) -> Field:
         return StringField(label, render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    if q.type == "note":
+
+    def words(self, q: QuestionSpec, label: str, locale: str, default: str) -> Field:
+        return TextAreaField(label, render_kw={"rows": 5, "maxlength": q.max_length or 2000})
+
+    def note(self, q: QuestionSpec, label: str, locale: str, default: str) -> Field:
         return HiddenField(label)
-    return TextAreaField(label, render_kw={"rows": 5, "maxlength": q.max_length or 2000})
+
+
+def answer_field(q: QuestionSpec, locale: str, default: str) -> Field:
+    label = resolve(q.prompt, locale, default)
+    return render_question(AnswerField(), q, label, locale, default)
 
 
 def answer_form(q: QuestionSpec, locale: str, default: str,

@@ -11,7 +11,7 @@ from engage.channels.problems import explain
 from engage.channels.web.forms import AnswerForm, ConsentForm, PlainForm, answer_form
 from engage.core.clock import utcnow
 from engage.core.i18n import _, browser_locales, negotiate, resolve, use_locale
-from engage.engine import Action, Input, State, start, step
+from engage.engine import Action, Input, State, question_type, start, step
 from engage.engine.conversation import Outcome, progress
 from engage.engine.spec import QuestionSpec, SurveySpec
 from engage.extensions import db
@@ -148,6 +148,7 @@ def _render_question(survey: Survey, spec: SurveySpec, state: State,
     position, total = progress(spec, state)
     return render_template(
         "web/question.html", survey=survey, spec=spec, q=q, form=form, locale=state.locale,
+        shape=question_type(q).shape.value,
         position=position, total=total, can_go_back=bool(state.history),
         error=explain(outcome.problem) if outcome and outcome.problem else None,
         help_text=resolve(q.help, state.locale, spec.default_locale),
