@@ -102,7 +102,7 @@ def step(survey: SurveySpec, state: State, inp: Input, policy: Policy = Policy()
         if question.required:
             return _stay(survey, state, Problem("required"))
         return _skip(survey, state)
-    if inp.mode == "text" and _says_nothing(inp) and question_type(question).storage != "none":
+    if inp.mode == "text" and _says_nothing(inp) and question_type(question).asks:
         return _stay(survey, state, Problem("no_answer"))
     try:
         value = question_type(question).parse(question, inp.raw, inp.mode, state.locale)

@@ -25,7 +25,7 @@ from typing import Protocol
 from engage.engine.commands import Command, command
 from engage.engine.conversation import Action, Input, Outcome, Policy, State, resume, start, step
 from engage.engine.keypad import read_keys, read_speech
-from engage.engine.questions import Problem
+from engage.engine.questions import Problem, Shape, question_type
 from engage.engine.spec import QuestionSpec, SurveySpec
 from engage.engine.words import fold, parse_number
 
@@ -454,12 +454,12 @@ def _reading(session: Session, question: QuestionSpec, event: Event, locale: str
             return Input(ENGINE_ACTIONS.get(cmd, Action.ANSWER), (event.text,)), ()
         heard = read_speech(event.text)
         return (heard, ()) if heard is not None else (None, (Say("retry", locale),))
-    if isinstance(event, Recorded) and _recorded(question):
+    if isinstance(event, Recorded) and question_type(question).shape is Shape.WORDS:
         if event.seconds < 1:
             return None, (Say("retry", locale),)
         return Input(Action.ANSWER, (f"[recording {event.sid}, {event.seconds} s]",)), ()
     inp = read_keys(question, event.digits) if isinstance(event, Keys) else None
-    if inp is None or (inp.action is Action.ANSWER and _recorded(question)):
+    if inp is None or (inp.action is Action.ANSWER and question_type(question).shape is Shape.WORDS):
         return None, (Say("retry", locale),)  # keys are not an answer in words
     return inp, ()
 
@@ -471,7 +471,7 @@ def _ask(session: Session, survey: SurveyRef, spec: SurveySpec, outcome: Outcome
     locale = outcome.state.locale
     notes: list[Say] = []
     changes = dict(outcome.changes)
-    while outcome.question is not None and not _asks(outcome.question):
+    while outcome.question is not None and not question_type(outcome.question).asks:
         notes.append(Say("note", locale, survey, outcome.question))
         outcome = step(spec, outcome.state, Input(Action.ANSWER))
         changes.update(outcome.changes)
@@ -485,16 +485,6 @@ def _ask(session: Session, survey: SurveyRef, spec: SurveySpec, outcome: Outcome
     session = replace(session, stage=Stage.ANSWERING)
     return Decision(session, (*said, *notes, Say("question", locale, survey, outcome.question)),
                     effects, asking=outcome.question)
-
-
-def _asks(q: QuestionSpec) -> bool:
-    """A note is said, never answered: the session reads it on the way to a question."""
-    return q.type != "note"
-
-
-def _recorded(q: QuestionSpec) -> bool:
-    """Answered in the resident's own words: a call records them, keys are no answer."""
-    return q.type == "free_text"
 
 
 def pick_language(text: str, locales: Sequence[str], names: Mapping[str, str] | None = None
