@@ -19,6 +19,7 @@ from engage.outreach.forms import ContactImportForm, campaign_form, to_utc
 from engage.outreach.models import Campaign, CampaignStatus, Contact, ContactImport
 from engage.outreach.targeting import language_group, under_represented
 from engage.responses.models import Respondent
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Survey
 
 bp = Blueprint("outreach", __name__, url_prefix="/staff/outreach")
@@ -83,9 +84,10 @@ def _form_for(survey: Survey, campaign: Campaign | None):  # type: ignore[no-unt
 @bp.route("/surveys/<int:survey_id>/campaigns/new", methods=["GET", "POST"])
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
 @require(Permission.RUN_OUTREACH)
-def edit(survey_id: int | None = None, campaign_id: int | None = None) -> str | Response:
+@with_survey
+def edit(survey: Survey | None = None, campaign_id: int | None = None) -> str | Response:
     campaign = db.get_or_404(Campaign, campaign_id) if campaign_id else None
-    survey = db.get_or_404(Survey, campaign.survey_id if campaign else survey_id)
+    survey = campaign.survey if campaign is not None else survey
     form = _form_for(survey, campaign)
     if form.validate_on_submit():
         data = ops.CampaignData(

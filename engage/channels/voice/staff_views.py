@@ -23,6 +23,7 @@ from engage.core.i18n import _, resolve
 from engage.core.roles import Permission, require
 from engage.extensions import db
 from engage.responses.models import Response as SurveyResponse
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Channel, Question, Survey
 from engage.surveys.queries import survey_spec
 
@@ -31,9 +32,9 @@ bp = Blueprint("voice_staff", __name__, url_prefix="/staff/voice")
 
 @bp.route("/surveys/<int:survey_id>", methods=["GET", "POST"])
 @require(Permission.EDIT_SURVEYS)
-def settings(survey_id: int) -> str | Response:
+@with_survey
+def settings(survey: Survey) -> str | Response:
     """Voices and recognition codes per language; recordings where there is no voice."""
-    survey = db.get_or_404(Survey, survey_id)
     if request.method == "POST" and request.form.get("action") == "voices":
         chosen = {loc: {name: request.form.get(f"{loc}-{name}", "")
                         for name in ("say_voice", "say_language", "speech")}
@@ -58,8 +59,8 @@ def settings(survey_id: int) -> str | Response:
 
 @bp.post("/surveys/<int:survey_id>/recordings")
 @require(Permission.EDIT_SURVEYS)
-def upload(survey_id: int) -> Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def upload(survey: Survey) -> Response:
     request.max_content_length = MAX_AUDIO_BYTES + 64 * 1024
     upload = request.files.get("audio")
     try:
@@ -143,8 +144,8 @@ def simulator() -> str | Response:
 
 @bp.get("/surveys/<int:survey_id>/recordings")
 @require(Permission.VIEW_RESULTS)
-def recordings(survey_id: int) -> str:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def recordings(survey: Survey) -> str:
     rows = db.session.execute(
         select(VoiceRecording, Question)
         .join(Question, Question.id == VoiceRecording.question_id)
