@@ -20,11 +20,12 @@ from engage.channels.voice.views import answer
 from engage.channels.voice.voices import DEFAULT_VOICES, voice_for
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve
+from engage.core.pagination import paginate
 from engage.core.roles import Permission, require
 from engage.extensions import db
 from engage.responses.models import Response as SurveyResponse
 from engage.surveys.loader import with_survey
-from engage.surveys.models import Channel, Question, Survey
+from engage.surveys.models import Channel, Survey
 from engage.surveys.queries import survey_spec
 
 bp = Blueprint("voice_staff", __name__, url_prefix="/staff/voice")
@@ -146,13 +147,13 @@ def simulator() -> str | Response:
 @require(Permission.VIEW_RESULTS)
 @with_survey
 def recordings(survey: Survey) -> str:
-    rows = db.session.execute(
-        select(VoiceRecording, Question)
-        .join(Question, Question.id == VoiceRecording.question_id)
+    page = paginate(
+        select(VoiceRecording)
         .join(SurveyResponse, SurveyResponse.id == VoiceRecording.response_id)
         .where(SurveyResponse.survey_id == survey.id)
-        .order_by(VoiceRecording.created_at.desc()).limit(500)).all()
-    return render_template("voice/recordings.html", survey=survey, rows=rows, resolve=resolve)
+        .order_by(VoiceRecording.created_at.desc(), VoiceRecording.id.desc()))
+    return render_template("voice/recordings.html", survey=survey, page=page, resolve=resolve,
+                           questions={q.id: q for q in survey.questions})
 
 
 @bp.get("/recordings/<int:recording_id>")
