@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, abort, g, has_request_context, jsonify, render_template, request
+from flask import Flask, abort, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import DEV_SECRET, Config, config_from_env
+from engage.core.urls import STAFF_PREFIX
 
 #: Twilio's webhooks: signed, never refused for what a resident typed.
 WEBHOOK_BLUEPRINTS = frozenset({"sms", "voice"})
-#: Every staff page and export lives under it (a route test checks).
-STAFF_PREFIX = "/staff/"
 
 
 def create_app(config: type[Config] | None = None, **overrides: object) -> Flask:
@@ -216,76 +215,9 @@ def configure_request_cycle(app: Flask) -> None:
 
 
 def configure_errors(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
+    from engage.core.error_pages import configure_error_pages
 
-    from engage.core.availability import report_unavailable, unavailable_reason
-    from engage.core.errors import InvalidParameter
-    from engage.core.i18n import _
-    from engage.core.uploads import MEGABYTE, upload_limit
-
-    def page(code: int, title: str, message: str, **more: object):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api/"):  # the API answers in JSON, errors too
-            return jsonify({"error": {"status": code, "title": title, "message": message, **more}}), code
-        return render_template("error.html", title=title, message=message, code=code), code
-
-    @app.errorhandler(400)
-    def bad_request(_e):  # type: ignore[no-untyped-def]
-        return page(400, _("Something was wrong with that request"),
-                    _("Please go back and try again."))
-
-    @app.errorhandler(InvalidParameter)
-    def invalid_parameter(e: InvalidParameter):  # type: ignore[no-untyped-def]
-        valid = ", ".join(e.valid)
-        message = str(e) + (" " + _("It takes: %(values)s.", values=valid) if valid else "")
-        return page(400, _("Something was wrong with that request"), message,
-                    parameter=e.parameter, valid=e.valid)
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(_e):  # type: ignore[no-untyped-def]
-        return page(400, _("This page has expired"),
-                    _("Please go back, reload the page and send it again. Nothing you "
-                      "saved before was lost."))
-
-    @app.errorhandler(403)
-    def forbidden(_e):  # type: ignore[no-untyped-def]
-        return page(403, _("Not allowed"), _("Your account cannot open this page."))
-
-    @app.errorhandler(404)
-    def not_found(_e):  # type: ignore[no-untyped-def]
-        return page(404, _("Page not found"),
-                    _("Check the address, or start again from the link you were sent."))
-
-    @app.errorhandler(405)
-    def not_allowed(_e):  # type: ignore[no-untyped-def]
-        return page(405, _("Not allowed"), _("This address does not take that kind of request."))
-
-    @app.errorhandler(413)
-    def too_large(_e):  # type: ignore[no-untyped-def]
-        limit = upload_limit()
-        if limit is not None:
-            return page(413, _("That file is too large"),
-                        _("This page takes files of up to %(size)s MB. Nothing was imported.",
-                          size=limit // MEGABYTE), limit_bytes=limit)
-        return page(413, _("That was too much to send"),
-                    _("Please shorten your answer and send it again."))
-
-    @app.errorhandler(429)
-    def too_many(_e):  # type: ignore[no-untyped-def]
-        return page(429, _("Too many attempts"), _("Please wait a minute and try again."))
-
-    @app.errorhandler(500)
-    def server_error(e):  # type: ignore[no-untyped-def]
-        original = getattr(e, "original_exception", None)
-        reason = unavailable_reason(original)
-        if reason is not None:
-            report_unavailable(reason, original)  # type: ignore[arg-type]
-            response = page(503, _("We cannot take answers right now"),
-                            _("Nothing was lost: your earlier answers are saved. Please come "
-                              "back in a few minutes."), reason=reason)
-            return response[0], 503, {"Retry-After": "120"}
-        return page(500, _("Something went wrong on our side"),
-                    _("Your earlier answers are saved. Please try again in a moment."))
-
+    configure_error_pages(app)
     logging.getLogger("engage").setLevel(logging.INFO)
 
 

@@ -7,12 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from engage.audit.models import ACTION_LABELS, AuditEvent
+from engage.core.pagination import paginate
 from engage.core.roles import Permission, require
 from engage.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/staff")
-
-LIMIT = 500
 
 
 @bp.get("/audit")
@@ -20,11 +19,10 @@ LIMIT = 500
 def index() -> str:
     action = request.args.get("action") or None
     query = select(AuditEvent).options(joinedload(AuditEvent.user)) \
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(LIMIT)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action:
         query = query.where(AuditEvent.action == action)
-    events = db.session.scalars(query).all()
     seen = db.session.scalars(select(AuditEvent.action).distinct()).all()
     actions = sorted({*ACTION_LABELS, *seen})
-    return render_template("audit/index.html", events=events, action=action, actions=actions,
-                           labels=ACTION_LABELS, limit=LIMIT)
+    return render_template("audit/index.html", page=paginate(query), action=action,
+                           actions=actions, labels=ACTION_LABELS)

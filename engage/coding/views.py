@@ -31,6 +31,7 @@ from engage.extensions import db
 from engage.results.forms import available_breakdowns, read_filters
 from engage.results.summary import group_labels, threshold
 from engage.results.views import breakdown_label
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_spec
 
@@ -68,15 +69,15 @@ def _index(survey: Survey, form: Form) -> str:
 
 @bp.get("")
 @require(Permission.VIEW_RESULTS)
-def index(survey_id: int) -> str:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def index(survey: Survey) -> str:
     return _index(survey, theme_form(survey.locales))
 
 
 @bp.post("/new")
 @require(Permission.EDIT_SURVEYS)
-def create(survey_id: int) -> str | Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def create(survey: Survey) -> str | Response:
     form = theme_form(survey.locales)
     if form.validate_on_submit():
         try:
@@ -92,8 +93,8 @@ def create(survey_id: int) -> str | Response:
 
 @bp.route("/<int:theme_id>/keywords", methods=["GET", "POST"])
 @require(Permission.EDIT_SURVEYS)
-def keywords(survey_id: int, theme_id: int) -> str | Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def keywords(survey: Survey, theme_id: int) -> str | Response:
     theme = db.session.get(Theme, theme_id)
     if theme is None or theme.survey_id != survey.id:
         abort(404)
@@ -117,8 +118,8 @@ def keywords(survey_id: int, theme_id: int) -> str | Response:
 
 @bp.route("/code", methods=["GET", "POST"])
 @require(Permission.EDIT_SURVEYS)
-def code(survey_id: int) -> str | Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def code(survey: Survey) -> str | Response:
     spec = survey_spec(survey)
     questions = free_text_questions(spec)
     if not questions:

@@ -62,6 +62,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+def roles_with(permission: Permission) -> list[Role]:
+    """The roles that hold ``permission``, in the order they are listed."""
+    return [role for role in Role if permission in ROLE_PERMISSIONS[role]]
+
+
 def role_can(role: str, permission: Permission) -> bool:
     try:
         return permission in ROLE_PERMISSIONS[Role(role)]

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request, url_for
 
+#: Every staff page and export lives under it (a route test checks).
+STAFF_PREFIX = "/staff/"
+
 
 def public_base() -> str:
     """``PUBLIC_BASE_URL``, else this request's host, else ``""``; no trailing slash."""

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, language_name, resolve
+from engage.core.pagination import paginate
 from engage.core.roles import Permission, require
 from engage.core.uploads import accepts_upload
 from engage.extensions import db
@@ -19,6 +20,7 @@ from engage.outreach.forms import ContactImportForm, campaign_form, to_utc
 from engage.outreach.models import Campaign, CampaignStatus, Contact, ContactImport
 from engage.outreach.targeting import language_group, under_represented
 from engage.responses.models import Respondent
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Survey
 
 bp = Blueprint("outreach", __name__, url_prefix="/staff/outreach")
@@ -41,8 +43,7 @@ def contacts() -> str | Response:
         select(Contact.language, func.count(), func.sum(func.cast(Respondent.opted_out, db.Integer)))
         .join(Respondent, Respondent.id == Contact.respondent_id)
         .group_by(Contact.language).order_by(func.count().desc())).all()
-    imports = db.session.scalars(select(ContactImport).order_by(ContactImport.id.desc())
-                                 .limit(20)).all()
+    imports = paginate(select(ContactImport).order_by(ContactImport.id.desc()), per_page=20)
     return render_template("outreach/contacts.html", form=form, counts=counts, imports=imports)
 
 
@@ -56,11 +57,11 @@ def contact_import(import_id: int) -> str:
 @bp.get("/campaigns")
 @require(Permission.RUN_OUTREACH)
 def campaigns() -> str:
-    rows = db.session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(200)).all()
+    page = paginate(select(Campaign).order_by(Campaign.id.desc()))
     surveys = db.session.scalars(select(Survey).where(Survey.channels.is_not(None))).all()
-    return render_template("outreach/campaigns.html", rows=rows,
+    return render_template("outreach/campaigns.html", page=page,
                            surveys=[s for s in surveys if "sms" in s.channels],
-                           counts={c.id: ops.status_counts(c.id) for c in rows})
+                           counts={c.id: ops.status_counts(c.id) for c in page.items})
 
 
 def _form_for(survey: Survey, campaign: Campaign | None):  # type: ignore[no-untyped-def]
@@ -83,9 +84,10 @@ def _form_for(survey: Survey, campaign: Campaign | None):  # type: ignore[no-unt
 @bp.route("/surveys/<int:survey_id>/campaigns/new", methods=["GET", "POST"])
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
 @require(Permission.RUN_OUTREACH)
-def edit(survey_id: int | None = None, campaign_id: int | None = None) -> str | Response:
+@with_survey
+def edit(survey: Survey | None = None, campaign_id: int | None = None) -> str | Response:
     campaign = db.get_or_404(Campaign, campaign_id) if campaign_id else None
-    survey = db.get_or_404(Survey, campaign.survey_id if campaign else survey_id)
+    survey = campaign.survey if campaign is not None else survey
     form = _form_for(survey, campaign)
     if form.validate_on_submit():
         data = ops.CampaignData(

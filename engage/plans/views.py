@@ -29,6 +29,7 @@ from engage.plans.forms import (
 )
 from engage.plans.models import Action, Finding, Goal, Measure, Objective
 from engage.plans.snapshots import KEPT
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_spec
 
@@ -130,10 +131,10 @@ def _editable_departments() -> list[Department]:
 
 @bp.route("/surveys/<int:survey_id>/findings/new", methods=["GET", "POST"])
 @require(Permission.EDIT_PLANS)
-def new_finding(survey_id: int) -> str | Response:
+@with_survey
+def new_finding(survey: Survey) -> str | Response:
     """From a results view: the question and the view's breakdown and filters ride in the
     query string, and are frozen with the figures."""
-    survey = db.get_or_404(Survey, survey_id)
     question = request.args.get("question", "")
     spec_question = next((q for q in survey_spec(survey).questions if q.key == question), None)
     if spec_question is None:
@@ -165,8 +166,8 @@ def new_finding(survey_id: int) -> str | Response:
 
 @bp.get("/surveys/<int:survey_id>/findings")
 @require(Permission.VIEW_PLANS)
-def survey_findings(survey_id: int) -> str:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def survey_findings(survey: Survey) -> str:
     findings = db.session.scalars(select(Finding).where(Finding.survey_id == survey.id)
                                   .order_by(Finding.taken_at)).all()
     return render_template("plans/survey_findings.html", survey=survey, findings=findings,
@@ -176,8 +177,8 @@ def survey_findings(survey_id: int) -> str:
 
 @bp.post("/surveys/<int:survey_id>/report")
 @require(Permission.EDIT_PLANS)
-def publish_report(survey_id: int) -> Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def publish_report(survey: Survey) -> Response:
     try:
         if request.form.get("action") == "unpublish":
             ops.unpublish_report(current_user, survey)

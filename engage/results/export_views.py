@@ -16,6 +16,7 @@ from engage.results.published import PUBLISHED
 from engage.results.queries import response_conditions
 from engage.results.summary import summarize, threshold
 from engage.results.views import breakdown_label
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_spec
 
@@ -24,10 +25,10 @@ bp = Blueprint("exports", __name__, url_prefix="/staff/surveys/<int:survey_id>")
 
 @bp.get("/results.xlsx")
 @require(Permission.VIEW_RESULTS)
-def results_xlsx(survey_id: int) -> Response:
+@with_survey
+def results_xlsx(survey: Survey) -> Response:
     """The CSV export's table, and a crosstab of it: it leaves staff views, so it is one
     of the published tables (all respondents, small groups suppressed), filters or not."""
-    survey = db.get_or_404(Survey, survey_id)
     spec = survey_spec(survey)
     by = read_breakdown(request.args, spec)
     summaries = summarize(survey.id, spec, by, spec.default_locale, public=True, filters=PUBLISHED)
@@ -40,10 +41,10 @@ def results_xlsx(survey_id: int) -> Response:
 
 @bp.get("/responses.csv")
 @require(Permission.EXPORT_RESPONSES)
-def responses_csv(survey_id: int) -> Response:
+@with_survey
+def responses_csv(survey: Survey) -> Response:
     """One line per response, streamed. The download is logged and committed before the
     body is written: a download cut short, or failing halfway, is still on record."""
-    survey = db.get_or_404(Survey, survey_id)
     slug, spec = survey.slug, survey_spec(survey)
     _by, filters = read_filters(request.args, survey)
     export = exports.plan_responses_export(response_conditions(survey.id, filters))
@@ -55,9 +56,9 @@ def responses_csv(survey_id: int) -> Response:
 
 @bp.get("/codebook.csv")
 @require(Permission.EXPORT_RESPONSES)
-def codebook_csv(survey_id: int) -> Response:
+@with_survey
+def codebook_csv(survey: Survey) -> Response:
     """What the responses export's columns and codes mean, in every language of the
     survey: for whoever reads the responses, so the same permission."""
-    survey = db.get_or_404(Survey, survey_id)
     body = exports.csv_text(exports.codebook_rows(survey_spec(survey)))
     return exports.csv_response(body, f"{survey.slug}-codebook.csv", private=True)

@@ -55,6 +55,10 @@ from engage.results.weighting import Weights, weighted_question_counts
 from engage.surveys.labels import CHANNEL_LABELS
 from engage.surveys.texts import choice_labels
 
+#: Written answers a staff results page lists per question, the most recent; it says
+#: when there are more (the responses export and the coding pages have them all).
+TEXTS_SHOWN = 200
+
 
 @dataclass(frozen=True)
 class Column:
@@ -104,6 +108,8 @@ class QuestionSummary:
     rows: tuple[Row, ...] = ()
     numbers: tuple[NumberSummary, ...] = ()
     texts: tuple[str, ...] = ()
+    #: There are more written answers than ``texts``, the most recent, holds.
+    more_texts: bool = False
     hidden_any: bool = False
 
     @property
@@ -223,8 +229,9 @@ def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: st
         numbers = tuple(_number_summary(col, counts.numbers.get(col.group, {})) for col in columns)
         return QuestionSummary(q.key, prompt, q.type, columns, numbers=numbers,
                                hidden_any=any(c.n is None for c in columns))
-    texts = () if public else tuple(free_text(survey_id, q, filters, limit=200))
-    return QuestionSummary(q.key, prompt, q.type, columns, texts=texts)
+    texts = () if public else tuple(free_text(survey_id, q, filters, limit=TEXTS_SHOWN + 1))
+    return QuestionSummary(q.key, prompt, q.type, columns, texts=texts[:TEXTS_SHOWN],
+                           more_texts=len(texts) > TEXTS_SHOWN)
 
 
 def with_disparities(summary: QuestionSummary, overall_n: int, overall: Mapping[str, int],

@@ -14,7 +14,7 @@ from engage.core.roles import Permission, require
 from engage.demographics.standard import DIMENSIONS, dimension_label
 from engage.engine import question_type
 from engage.engine.spec import SurveySpec
-from engage.extensions import csrf, db
+from engage.extensions import csrf
 from engage.results.charts import choice_chart
 from engage.results.exports import CSV_HEADER, csv_response, csv_text, table_rows
 from engage.results.filters import RACE_ALONE, Filters
@@ -31,6 +31,7 @@ from engage.results.summary import (
 )
 from engage.results.weighting import compute_weights, explain
 from engage.surveys.labels import CHANNEL_LABELS
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_by_slug, survey_spec
 
@@ -51,27 +52,26 @@ def breakdown_label(by: str) -> str:
 
 
 class Reading(NamedTuple):
-    """What every results view reads first: the survey, its spec, the breakdown and
-    filters from the query string, and the language to show the survey's words in."""
+    """What every results view reads after its survey: the survey's spec, the breakdown
+    and filters from the query string, and the language to show the survey's words in."""
 
-    survey: Survey
     spec: SurveySpec
     by: str | None
     filters: Filters
     locale: str
 
 
-def _read(survey_id: int) -> Reading:
-    survey = db.get_or_404(Survey, survey_id)
+def _read(survey: Survey) -> Reading:
     spec = survey_spec(survey)
     by, filters = read_filters(request.args, survey)
-    return Reading(survey, spec, by, filters, spec.locale_for(str(get_locale())))
+    return Reading(spec, by, filters, spec.locale_for(str(get_locale())))
 
 
 @bp.get("/staff/surveys/<int:survey_id>/results")
 @require(Permission.VIEW_RESULTS)
-def staff_results(survey_id: int) -> str:
-    survey, spec, by, filters, locale = _read(survey_id)
+@with_survey
+def staff_results(survey: Survey) -> str:
+    spec, by, filters, locale = _read(survey)
     counted = resolved(survey.id, filters)  # whether synthetic responses count, settled once
     weights = compute_weights(survey.id, counted) if request.args.get("weighted") == "1" else None
     summaries = summarize(survey.id, spec, by, locale, public=False, filters=counted, weights=weights)
@@ -86,9 +86,10 @@ def staff_results(survey_id: int) -> str:
 
 @bp.get("/staff/surveys/<int:survey_id>/representation")
 @require(Permission.VIEW_RESULTS)
-def staff_representation(survey_id: int) -> str:
+@with_survey
+def staff_representation(survey: Survey) -> str:
     """The live view engagement staff watch during fieldwork: who is missing, where."""
-    survey, spec, _by, filters, locale = _read(survey_id)
+    spec, _by, filters, locale = _read(survey)
     counted = resolved(survey.id, filters)
     dimension = request.args.get("dimension")
     dimension = dimension if dimension in COMPARABLE else COMPARABLE[0]
@@ -108,9 +109,10 @@ def staff_representation(survey_id: int) -> str:
 
 @bp.get("/staff/surveys/<int:survey_id>/results/<key>.svg")
 @require(Permission.VIEW_RESULTS)
-def staff_chart(survey_id: int, key: str) -> Response:
+@with_survey
+def staff_chart(survey: Survey, key: str) -> Response:
     """A question's chart as an image of its own (so the page's strict CSP stays)."""
-    survey, spec, by, filters, locale = _read(survey_id)
+    spec, by, filters, locale = _read(survey)
     return chart_response(survey, spec, key, by, locale, public=False, filters=filters)
 
 
@@ -129,8 +131,8 @@ def chart_response(survey: Survey, spec: SurveySpec, key: str, by: str | None, l
 
 @bp.post("/staff/surveys/<int:survey_id>/results/publish")
 @require(Permission.PUBLISH_SURVEYS)
-def publish(survey_id: int) -> Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def publish(survey: Survey) -> Response:
     set_results_published(survey, survey.results_published_at is None)
     flash(_("The results are public now, with small groups hidden.") if survey.results_published_at
           else _("The results are no longer public."), "success")
@@ -139,10 +141,10 @@ def publish(survey_id: int) -> Response:
 
 @bp.get("/staff/surveys/<int:survey_id>/results.csv")
 @require(Permission.VIEW_RESULTS)
-def export_csv(survey_id: int) -> Response:
+@with_survey
+def export_csv(survey: Survey) -> Response:
     """Leaves staff views, so it is a published table (all respondents, small groups
     suppressed, whatever the page's filters), in percents, hidden figures flagged."""
-    survey = db.get_or_404(Survey, survey_id)
     spec = survey_spec(survey)
     by = read_breakdown(request.args, spec)
     summaries = summarize(survey.id, spec, by, spec.default_locale, public=True, filters=PUBLISHED)

@@ -26,6 +26,7 @@ from engage.surveys.forms import (
     with_translations,
 )
 from engage.surveys.labels import CHANNEL_LABELS, OP_LABELS, STATUS_LABELS, TYPE_LABELS
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Channel, Question, Survey
 from engage.surveys.operations import ChoiceData, QuestionData, SurveyData
 from engage.surveys.previews import channel_preview
@@ -100,8 +101,8 @@ def new() -> str | Response:
 
 @bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
 @require(Permission.EDIT_SURVEYS)
-def edit(survey_id: int) -> str | Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def edit(survey: Survey) -> str | Response:
     form = _survey_form(survey)
     if form.validate_on_submit():
         try:
@@ -117,8 +118,8 @@ def edit(survey_id: int) -> str | Response:
 
 @bp.get("/<int:survey_id>")
 @require(Permission.VIEW_DASHBOARD)
-def overview(survey_id: int) -> str:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def overview(survey: Survey) -> str:
     return render_template(
         "surveys/overview.html", survey=survey, problems=operations.publication_problems(survey),
         status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS, type_labels=TYPE_LABELS,
@@ -226,8 +227,8 @@ def _question_data(form: QuestionForm, survey: Survey, question: Question | None
 @bp.route("/<int:survey_id>/questions/new", methods=["GET", "POST"])
 @bp.route("/<int:survey_id>/questions/<int:question_id>", methods=["GET", "POST"])
 @require(Permission.EDIT_SURVEYS)
-def question(survey_id: int, question_id: int | None = None) -> str | Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def question(survey: Survey, question_id: int | None = None) -> str | Response:
     q = db.get_or_404(Question, question_id) if question_id else None
     if q is not None and q.survey_id != survey.id:
         abort(404)
@@ -272,8 +273,8 @@ def question_action(survey_id: int, question_id: int, action: str) -> Response:
 
 @bp.post("/<int:survey_id>/demographics")
 @require(Permission.EDIT_SURVEYS)
-def demographics(survey_id: int) -> Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def demographics(survey: Survey) -> Response:
     try:
         added = add_standard_questions(survey, request.form.getlist("dimension"))
     except DomainError as err:
@@ -281,13 +282,13 @@ def demographics(survey_id: int) -> Response:
         flash_errors(err)
     else:
         flash(_("Added %(n)s demographic questions.", n=len(added)), "success")
-    return redirect(url_for(".overview", survey_id=survey_id))
+    return redirect(url_for(".overview", survey_id=survey.id))
 
 
 @bp.post("/<int:survey_id>/<any(publish, close):action>")
 @require(Permission.PUBLISH_SURVEYS)
-def change_status(survey_id: int, action: str) -> Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def change_status(survey: Survey, action: str) -> Response:
     try:
         if action == "publish":
             operations.publish_survey(survey)
@@ -300,29 +301,29 @@ def change_status(survey_id: int, action: str) -> Response:
         db.session.rollback()
         flash(_("Not published yet:"), "error")
         flash_errors(err)
-    return redirect(url_for(".overview", survey_id=survey_id))
+    return redirect(url_for(".overview", survey_id=survey.id))
 
 
 @bp.post("/<int:survey_id>/duplicate")
 @require(Permission.EDIT_SURVEYS)
-def duplicate(survey_id: int) -> Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def duplicate(survey: Survey) -> Response:
     slug = (request.form.get("slug") or "").strip()
     try:
         copy = operations.duplicate_survey(survey, slug)
     except DomainError as err:
         db.session.rollback()
         flash_errors(err)
-        return redirect(url_for(".overview", survey_id=survey_id))
+        return redirect(url_for(".overview", survey_id=survey.id))
     flash(_("A new draft was made from this survey."), "success")
     return redirect(url_for(".overview", survey_id=copy.id))
 
 
 @bp.get("/<int:survey_id>/preview")
 @require(Permission.VIEW_DASHBOARD)
-def preview(survey_id: int) -> str:
+@with_survey
+def preview(survey: Survey) -> str:
     """Every question as a resident sees it, in one language, on one page."""
-    survey = db.get_or_404(Survey, survey_id)
     spec = survey_spec(survey)
     locale = spec.locale_for(request.args.get("lang"))
     use_locale(locale)

@@ -17,6 +17,7 @@ from engage.core.roles import Permission, require
 from engage.core.uploads import accepts_upload
 from engage.extensions import db
 from engage.surveys import xlsform
+from engage.surveys.loader import with_survey
 from engage.surveys.models import Survey
 
 bp = Blueprint("xlsform", __name__, url_prefix="/staff/surveys")
@@ -54,7 +55,7 @@ def import_survey() -> tuple[str, int] | Response:
 
 @bp.get("/<int:survey_id>/export.xlsx")
 @require(Permission.VIEW_DASHBOARD)
-def export_survey(survey_id: int) -> Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def export_survey(survey: Survey) -> Response:
     return send_file(io.BytesIO(xlsform.export_survey(survey)), mimetype=xlsform.XLSX_MIMETYPE,
                      as_attachment=True, download_name=f"{survey.slug}.xlsx")

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 
 from engage.core.clock import utcnow
 from engage.engine import Action, Input, Policy, start, step
 from engage.responses import operations as responses
+from engage.responses.models import Answer, Response
 from engage.results.filters import RACE_ALONE, Filters
 from engage.results.queries import MULTIRACIAL, NO_ANSWER, question_counts
-from engage.results.summary import summarize
+from engage.results.summary import TEXTS_SHOWN, summarize
 from engage.surveys import operations
 from engage.surveys.queries import survey_spec
 from engage.surveys.standard_questions import add_standard_questions
@@ -183,3 +185,25 @@ def test_an_answer_nobody_chose_still_renders(client, db, login, survey) -> None
     login("planner")
     page = client.get(f"/staff/surveys/{survey.id}/results?by=channel")
     assert page.status_code == 200 and "Gap to the highest group" in page.get_data(as_text=True)
+
+
+def test_a_long_list_of_written_answers_says_it_is_the_most_recent(client, db, login, survey) -> None:
+    """The results page lists 200 written answers a question: it said "200 written
+    answers" when there were more."""
+    comments = next(q for q in survey.questions if q.key == "comments")
+    start = utcnow()
+    for i in range(TEXTS_SHOWN + 1):
+        response = Response(survey_id=survey.id, token=f"{i:032d}", channel="web", locale="en")
+        db.add(response)
+        db.flush()
+        db.add(Answer(response_id=response.id, question_id=comments.id, text=f"Comment {i:03d}.",
+                      answered_at=start + timedelta(minutes=i)))
+    db.commit()
+    login("viewer")
+    page = client.get(f"/staff/surveys/{survey.id}/results").get_data(as_text=True)
+    assert f"The {TEXTS_SHOWN} most recent written answers" in page
+    assert f"Comment {TEXTS_SHOWN:03d}." in page and "Comment 000." not in page
+    db.execute(Answer.__table__.delete().where(Answer.text == "Comment 000."))
+    db.commit()
+    page = client.get(f"/staff/surveys/{survey.id}/results").get_data(as_text=True)
+    assert f"{TEXTS_SHOWN} written answers" in page and "most recent" not in page

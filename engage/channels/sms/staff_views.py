@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import false, select
 from werkzeug.wrappers import Response
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from engage.channels.sms.conversation import Inbound, handle_inbound
 from engage.core.forms import Form
 from engage.core.i18n import _, _l
+from engage.core.pagination import Page, paginate
 from engage.core.roles import Permission, require
 from engage.core.routing import int_arg
 from engage.extensions import db
@@ -58,16 +59,17 @@ def simulator() -> str | Response:
                            surveys=open_surveys(Channel.SMS))
 
 
-def _transcript(raw_phone: str) -> list[Message]:
+def _transcript(raw_phone: str) -> Page[Message]:
+    """The texts to and from this number, a page at a time from the newest (the template
+    shows a page oldest first, as a phone does)."""
     try:
         digest = phone_hash(normalise(raw_phone))
     except InvalidPhone:
-        return []
-    respondent = db.session.scalar(select(Respondent).where(Respondent.phone_hash == digest))
-    if respondent is None:
-        return []
-    return list(db.session.scalars(select(Message).where(Message.respondent_id == respondent.id)
-                                   .order_by(Message.id).limit(200)))
+        respondent = None
+    else:
+        respondent = db.session.scalar(select(Respondent).where(Respondent.phone_hash == digest))
+    mine = Message.respondent_id == respondent.id if respondent is not None else false()
+    return paginate(select(Message).where(mine).order_by(Message.id.desc()))
 
 
 @bp.get("/messages")
@@ -75,9 +77,9 @@ def _transcript(raw_phone: str) -> list[Message]:
 def messages() -> str:
     """Recent texts both ways with their delivery status; residents by number only."""
     survey_id = int_arg(request.args, "survey", minimum=1)
-    query = select(Message).order_by(Message.id.desc()).limit(200)
+    query = select(Message).order_by(Message.id.desc())
     if survey_id:
         query = query.where(Message.survey_id == survey_id)
-    rows = db.session.scalars(query).all()
     surveys = {s.id: s for s in db.session.scalars(select(Survey))}
-    return render_template("sms/messages.html", rows=rows, surveys=surveys, survey_id=survey_id)
+    return render_template("sms/messages.html", page=paginate(query), surveys=surveys,
+                           survey_id=survey_id)

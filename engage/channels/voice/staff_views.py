@@ -20,11 +20,13 @@ from engage.channels.voice.views import answer
 from engage.channels.voice.voices import DEFAULT_VOICES, voice_for
 from engage.core.errors import DomainError, flash_errors
 from engage.core.i18n import _, resolve
+from engage.core.pagination import paginate
 from engage.core.roles import Permission, require
 from engage.extensions import db
 from engage.responses.models import Response as SurveyResponse
 from engage.responses.sessions import open_surveys
-from engage.surveys.models import Channel, Question, Survey
+from engage.surveys.loader import with_survey
+from engage.surveys.models import Channel, Survey
 from engage.surveys.queries import survey_spec
 
 bp = Blueprint("voice_staff", __name__, url_prefix="/staff/voice")
@@ -32,9 +34,9 @@ bp = Blueprint("voice_staff", __name__, url_prefix="/staff/voice")
 
 @bp.route("/surveys/<int:survey_id>", methods=["GET", "POST"])
 @require(Permission.EDIT_SURVEYS)
-def settings(survey_id: int) -> str | Response:
+@with_survey
+def settings(survey: Survey) -> str | Response:
     """Voices and recognition codes per language; recordings where there is no voice."""
-    survey = db.get_or_404(Survey, survey_id)
     if request.method == "POST" and request.form.get("action") == "voices":
         chosen = {loc: {name: request.form.get(f"{loc}-{name}", "")
                         for name in ("say_voice", "say_language", "speech")}
@@ -59,8 +61,8 @@ def settings(survey_id: int) -> str | Response:
 
 @bp.post("/surveys/<int:survey_id>/recordings")
 @require(Permission.EDIT_SURVEYS)
-def upload(survey_id: int) -> Response:
-    survey = db.get_or_404(Survey, survey_id)
+@with_survey
+def upload(survey: Survey) -> Response:
     request.max_content_length = MAX_AUDIO_BYTES + 64 * 1024
     upload = request.files.get("audio")
     try:
@@ -144,15 +146,15 @@ def simulator() -> str | Response:
 
 @bp.get("/surveys/<int:survey_id>/recordings")
 @require(Permission.VIEW_RESULTS)
-def recordings(survey_id: int) -> str:
-    survey = db.get_or_404(Survey, survey_id)
-    rows = db.session.execute(
-        select(VoiceRecording, Question)
-        .join(Question, Question.id == VoiceRecording.question_id)
+@with_survey
+def recordings(survey: Survey) -> str:
+    page = paginate(
+        select(VoiceRecording)
         .join(SurveyResponse, SurveyResponse.id == VoiceRecording.response_id)
         .where(SurveyResponse.survey_id == survey.id)
-        .order_by(VoiceRecording.created_at.desc()).limit(500)).all()
-    return render_template("voice/recordings.html", survey=survey, rows=rows, resolve=resolve)
+        .order_by(VoiceRecording.created_at.desc(), VoiceRecording.id.desc()))
+    return render_template("voice/recordings.html", survey=survey, page=page, resolve=resolve,
+                           questions={q.id: q for q in survey.questions})
 
 
 @bp.get("/recordings/<int:recording_id>")
