@@ -70,6 +70,9 @@ class Facts:
         self.channel = channel
         self.respondent_id = respondent_id
         self._open: list[Survey] | None = None
+        # Rows held for the turn: the session's identity map keeps them only while
+        # something refers to them, and each lookup would read them again.
+        self._surveys: dict[int, Survey | None] = {}
         self._responses: dict[int, Response] = {}
 
     def open(self) -> list[Survey]:
@@ -80,6 +83,7 @@ class Facts:
                 query = query.where(Survey.sms_keyword.is_not(None))
             found = db.session.scalars(query.order_by(Survey.published_at, Survey.id))
             self._open = [s for s in found if self.channel in s.channels and s.is_open()]
+            self._surveys.update((s.id, s) for s in self._open)
             if self.channel == Channel.VOICE:
                 self._open = self._open[:MENU_SIZE]
         return self._open
@@ -87,8 +91,14 @@ class Facts:
     def open_surveys(self) -> list[SurveyRef]:
         return [survey_ref(s) for s in self.open()]
 
+    def row(self, survey_id: int) -> Survey | None:
+        """The survey, open or not (read once per turn)."""
+        if survey_id not in self._surveys:
+            self._surveys[survey_id] = db.session.get(Survey, survey_id)
+        return self._surveys[survey_id]
+
     def survey_row(self, survey_id: int) -> Survey | None:
-        survey = db.session.get(Survey, survey_id)
+        survey = self.row(survey_id)
         if survey is None or survey.status != SurveyStatus.PUBLISHED or not survey.is_open() \
                 or self.channel not in survey.channels:
             return None
@@ -99,7 +109,7 @@ class Facts:
         return survey_ref(survey) if survey is not None else None
 
     def spec(self, survey_id: int) -> SurveySpec:
-        survey = db.session.get(Survey, survey_id)
+        survey = self.row(survey_id)
         assert survey is not None
         return survey_spec(survey, self.channel)
 
@@ -125,16 +135,14 @@ class Facts:
 
 
 def load(channel: str, respondent: Respondent | None,
-         conversation_id: int | None = None) -> tuple[Conversation, Session]:
+         conversation: Conversation | None = None) -> tuple[Conversation, Session]:
     """The resident's conversation row, locked for this turn (made on first contact), and
-    the session it holds. A withheld caller's is found by ``conversation_id``."""
-    query = select(Conversation).with_for_update()
-    if respondent is not None:
-        conv = db.session.scalar(query.where(Conversation.respondent_id == respondent.id))
-    elif conversation_id is not None:
-        conv = db.session.scalar(query.where(Conversation.id == conversation_id))
-    else:
-        conv = None
+    the session it holds. A call's later turns pass the row they read (locked with the
+    call, in one statement); the resident is then not read unless something changes them."""
+    conv = conversation
+    if conv is None and respondent is not None:
+        conv = db.session.scalar(select(Conversation).with_for_update()
+                                 .where(Conversation.respondent_id == respondent.id))
     if conv is None:
         conv = Conversation(respondent_id=respondent.id if respondent else None, channel=channel,
                             stage=Stage.IDLE, silences=0)
@@ -152,9 +160,13 @@ def load(channel: str, respondent: Respondent | None,
 def store(conv: Conversation, decision: Decision, facts: Facts, respondent: Respondent | None,
           synthetic: bool = False) -> None:
     """Carry out the decision's effects in order, then keep the session. An ``Apply``
-    goes to the response started by the same decision, else to the session's."""
+    goes to the response started by the same decision, else to the session's. The
+    resident (None: read here, only if an effect changes them, or withheld)."""
     session = decision.session
     current: Response | None = None
+    if respondent is None and conv.respondent_id is not None and any(
+            isinstance(e, OptOut | SetLocale | StartResponse) for e in decision.effects):
+        respondent = db.session.get(Respondent, conv.respondent_id)
     for effect in decision.effects:
         if isinstance(effect, OptOut) and respondent is not None:
             responses.set_opted_out(respondent, effect.opted_out)
@@ -165,7 +177,7 @@ def store(conv: Conversation, decision: Decision, facts: Facts, respondent: Resp
         elif isinstance(effect, SetAside):
             responses.set_aside(facts.response(effect.response_id))
         elif isinstance(effect, StartResponse):
-            survey = db.session.get(Survey, effect.survey_id)
+            survey = facts.row(effect.survey_id)
             assert survey is not None
             current = responses.start_response(survey, effect.outcome, facts.channel,
                                                respondent=respondent, synthetic=synthetic)
@@ -176,8 +188,16 @@ def store(conv: Conversation, decision: Decision, facts: Facts, respondent: Resp
             responses.apply_outcome(current, facts.spec(current.survey_id), effect.outcome)
     conv.channel, conv.stage, conv.survey_id = facts.channel, session.stage, session.survey_id
     conv.response_id = current.id if current is not None else session.response_id
-    conv.silences, conv.last_activity_at = session.silences, session.last_activity
+    conv.silences = session.silences
+    if _moved(conv.last_activity_at, session.last_activity):
+        conv.last_activity_at = session.last_activity
     conv.locale = session.locale or conv.locale
+
+
+def _moved(stored: datetime | None, now: datetime | None) -> bool:
+    """Worth writing: windows are hours long, so a conversation's activity is kept to the
+    minute, which saves a write on most turns of a call or a quick exchange of texts."""
+    return stored is None or now is None or not timedelta(0) <= now - stored < timedelta(minutes=1)
 
 
 def invite(respondent: Respondent, survey_id: int, now: datetime) -> None:

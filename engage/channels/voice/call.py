@@ -35,7 +35,7 @@ from engage.engine.session import (
 from engage.extensions import db
 from engage.responses import operations as responses
 from engage.responses import sessions
-from engage.responses.models import Respondent
+from engage.responses.models import Conversation, Respondent
 from engage.responses.phones import InvalidPhone, normalise
 from engage.surveys.models import Channel
 
@@ -65,12 +65,16 @@ class DuplicateCall(Exception):
 def handle_call(event: CallEvent) -> tuple[VoiceCall, Turn | None]:
     """The call after this request and what to say (None: a repeated request, whose
     answer is ``call.last_twiml``). Flushes; the caller renders, stores and commits."""
-    call = db.session.scalar(select(VoiceCall).where(VoiceCall.call_sid == event.call_sid)
-                             .with_for_update())
+    # A later turn: the call and its conversation, both locked, in one statement.
+    row = db.session.execute(
+        select(VoiceCall, Conversation).join(Conversation, Conversation.id == VoiceCall.conversation_id)
+        .where(VoiceCall.call_sid == event.call_sid).with_for_update()).first()
+    call, conv = row if row is not None else (db.session.scalar(
+        select(VoiceCall).where(VoiceCall.call_sid == event.call_sid).with_for_update()), None)
     if call is not None:
         if event.step != call.step:
             return call, None
-        turn = _turn(call, event, _event(event))
+        turn = _turn(call, event, _event(event), conv)
     else:
         call = VoiceCall(call_sid=event.call_sid, simulated=event.simulated, step=0, last_twiml="")
         db.session.add(call)
@@ -100,15 +104,15 @@ def _event(event: CallEvent) -> Event:
     return Keys(event.digits)
 
 
-def _turn(call: VoiceCall, event: CallEvent, happened: Event) -> Turn:
+def _turn(call: VoiceCall, event: CallEvent, happened: Event,
+          conversation: Conversation | None = None) -> Turn:
+    respondent = None
     if isinstance(happened, Contact):
         respondent = _respondent(event.caller)
         call.respondent_id = respondent.id if respondent else None
-    else:
-        respondent = db.session.get(Respondent, call.respondent_id) if call.respondent_id else None
-    conv, session = sessions.load(Channel.VOICE, respondent, call.conversation_id)
+    conv, session = sessions.load(Channel.VOICE, respondent, conversation)
     call.conversation_id = conv.id
-    facts = sessions.Facts(Channel.VOICE, respondent.id if respondent else None)
+    facts = sessions.Facts(Channel.VOICE, call.respondent_id)
     rules = Rules(max_misses=current_app.config["VOICE_MAX_MISSES"])
     decision = handle(session, happened, facts, utcnow(), rules)
     sessions.store(conv, decision, facts, respondent, synthetic=event.simulated)

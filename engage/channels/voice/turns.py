@@ -16,7 +16,6 @@ from engage.engine import SurveySpec, question_type
 from engage.engine.keypad import typed
 from engage.engine.questions import Shape
 from engage.engine.session import Decision, Say
-from engage.extensions import db
 from engage.responses import sessions
 from engage.surveys.models import Survey
 
@@ -45,7 +44,7 @@ def rendered(decision: Decision, facts: sessions.Facts) -> Turn:
     """The session's words as utterances; the last thing said, a question or a menu,
     inside the ``<Gather>`` that waits for the answer."""
     survey_id = decision.session.survey_id
-    survey = db.session.get(Survey, survey_id) if survey_id else None
+    survey = facts.row(survey_id) if survey_id else None
     spec = facts.spec(survey_id) if survey is not None and survey_id else None
     parts = [_utterances(s, spec, decision.session.locale, facts) for s in decision.say]
     if decision.end or not parts:
@@ -95,7 +94,7 @@ def _survey_option(survey_id: int, digit: int, wanted: str | None,
                    facts: sessions.Facts) -> Utterance:
     """"For <title>, press <digit>", spoken in a language the survey has a voice for (a
     recorded prompt cannot say "press 2") and the caller's if it can."""
-    survey = db.session.get(Survey, survey_id)
+    survey = facts.row(survey_id)
     assert survey is not None
     spec = facts.spec(survey_id)
     speakable = [loc for loc in spec.locales if not voice_for(survey.voice_settings, loc).recorded]
