@@ -66,14 +66,16 @@ class Facts:
     """What the session machine may read, for one channel and one resident, each looked
     up once per turn and only if the machine asks."""
 
-    def __init__(self, channel: str, respondent_id: int | None) -> None:
+    def __init__(self, channel: str, respondent_id: int | None,
+                 response: Response | None = None) -> None:
+        """``response``: the session's response, when it was read with the conversation."""
         self.channel = channel
         self.respondent_id = respondent_id
         self._open: list[Survey] | None = None
         # Rows held for the turn: the session's identity map keeps them only while
         # something refers to them, and each lookup would read them again.
         self._surveys: dict[int, Survey | None] = {}
-        self._responses: dict[int, Response] = {}
+        self._responses: dict[int, Response] = {response.id: response} if response else {}
 
     def open(self) -> list[Survey]:
         """Published surveys open on this channel, oldest first (a text needs a keyword)."""

@@ -35,7 +35,7 @@ from engage.engine.session import (
 from engage.extensions import db
 from engage.responses import operations as responses
 from engage.responses import sessions
-from engage.responses.models import Conversation, Respondent
+from engage.responses.models import Conversation, Respondent, Response
 from engage.responses.phones import InvalidPhone, normalise
 from engage.surveys.models import Channel
 
@@ -65,16 +65,20 @@ class DuplicateCall(Exception):
 def handle_call(event: CallEvent) -> tuple[VoiceCall, Turn | None]:
     """The call after this request and what to say (None: a repeated request, whose
     answer is ``call.last_twiml``). Flushes; the caller renders, stores and commits."""
-    # A later turn: the call and its conversation, both locked, in one statement.
+    # A later turn: the call and its conversation, both locked, with the response they
+    # work on, in one statement.
     row = db.session.execute(
-        select(VoiceCall, Conversation).join(Conversation, Conversation.id == VoiceCall.conversation_id)
-        .where(VoiceCall.call_sid == event.call_sid).with_for_update()).first()
-    call, conv = row if row is not None else (db.session.scalar(
-        select(VoiceCall).where(VoiceCall.call_sid == event.call_sid).with_for_update()), None)
+        select(VoiceCall, Conversation, Response)
+        .join(Conversation, Conversation.id == VoiceCall.conversation_id)
+        .outerjoin(Response, Response.id == Conversation.response_id)
+        .where(VoiceCall.call_sid == event.call_sid)
+        .with_for_update(of=[VoiceCall, Conversation])).first()
+    call, conv, response = row if row is not None else (db.session.scalar(
+        select(VoiceCall).where(VoiceCall.call_sid == event.call_sid).with_for_update()), None, None)
     if call is not None:
         if event.step != call.step:
             return call, None
-        turn = _turn(call, event, _event(event), conv)
+        turn = _turn(call, event, _event(event), conv, response)
     else:
         call = VoiceCall(call_sid=event.call_sid, simulated=event.simulated, step=0, last_twiml="")
         db.session.add(call)
@@ -105,14 +109,14 @@ def _event(event: CallEvent) -> Event:
 
 
 def _turn(call: VoiceCall, event: CallEvent, happened: Event,
-          conversation: Conversation | None = None) -> Turn:
+          conversation: Conversation | None = None, response: Response | None = None) -> Turn:
     respondent = None
     if isinstance(happened, Contact):
         respondent = _respondent(event.caller)
         call.respondent_id = respondent.id if respondent else None
     conv, session = sessions.load(Channel.VOICE, respondent, conversation)
     call.conversation_id = conv.id
-    facts = sessions.Facts(Channel.VOICE, call.respondent_id)
+    facts = sessions.Facts(Channel.VOICE, call.respondent_id, response)
     rules = Rules(max_misses=current_app.config["VOICE_MAX_MISSES"])
     decision = handle(session, happened, facts, utcnow(), rules)
     sessions.store(conv, decision, facts, respondent, synthetic=event.simulated)
