@@ -128,17 +128,22 @@ def _save_state(response: Response, state: State) -> None:
 def respondent_for_phone(e164: str, lock: bool = False) -> Respondent:
     """The resident texting or calling from ``e164``, matched by keyed hash and made on
     first contact. Safe when two messages from a new number arrive at once (the insert
-    ignores a conflict); ``lock`` holds the row so their handling takes turns."""
+    ignores a conflict); ``lock`` holds the row so their handling takes turns. A known
+    resident (most texts) is one statement: the insert is tried only when none is found."""
     digest = phones.phone_hash(e164)
+    query = select(Respondent).where(Respondent.phone_hash == digest)
+    if lock:
+        query = query.with_for_update()
+    query = query.execution_options(populate_existing=True)
+    found = db.session.scalars(query).one_or_none()
+    if found is not None:
+        return found
     db.session.execute(
         insert_for(Respondent).values(phone_hash=digest, followup_consent=False, opted_out=False,
                                   created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["phone_hash"])
     )
-    query = select(Respondent).where(Respondent.phone_hash == digest)
-    if lock:
-        query = query.with_for_update()
-    return db.session.scalars(query.execution_options(populate_existing=True)).one()
+    return db.session.scalars(query).one()
 
 
 def set_opted_out(respondent: Respondent, opted_out: bool) -> None:

@@ -53,31 +53,33 @@ class DuplicateDelivery(Exception):
 def handle_inbound(inbound: Inbound) -> str | None:
     """The reply to one incoming text (None: send nothing). Flushes; the caller commits.
 
-    A second delivery of a MessageSid gets the first one's reply and changes nothing.
+    A second delivery of a MessageSid gets the first one's reply and changes nothing: it
+    comes from the same number, so it waits for the first one's lock on the resident and
+    then finds its message. Each text is written once, with its reply.
     """
-    seen = db.session.scalar(select(Message).where(Message.sid == inbound.sid))
-    if seen is not None:
-        return seen.reply
     body = clean_body(inbound.body)
     try:
         respondent = responses.respondent_for_phone(normalise(inbound.sender), lock=True)
     except InvalidPhone:
         respondent = None
-    message = Message(direction=Direction.INBOUND, sid=inbound.sid, body=body, status="received",
-                      respondent_id=respondent.id if respondent else None)
-    db.session.add(message)
+    seen = db.session.scalar(select(Message).where(Message.sid == inbound.sid))
+    if seen is not None:
+        return seen.reply
+    reply, survey_id = _converse(respondent, body, inbound) if respondent else (None, None)
+    respondent_id = respondent.id if respondent else None
+    db.session.add(Message(direction=Direction.INBOUND, sid=inbound.sid, body=body,
+                           status="received", respondent_id=respondent_id, survey_id=survey_id,
+                           reply=reply))
     try:
         db.session.flush()
     except IntegrityError as err:  # the same sid, committed by another request meanwhile
         raise DuplicateDelivery(inbound.sid) from err
-    if respondent is not None:
-        message.reply, message.survey_id = _converse(respondent, body, inbound)
-    if message.reply:
-        db.session.add(Message(direction=Direction.OUTBOUND, body=message.reply, status="replied",
-                               respondent_id=message.respondent_id, survey_id=message.survey_id,
-                               parts=sms_cost(message.reply).parts))
-    db.session.flush()
-    return message.reply
+    if reply:
+        db.session.add(Message(direction=Direction.OUTBOUND, body=reply, status="replied",
+                               respondent_id=respondent_id, survey_id=survey_id,
+                               parts=sms_cost(reply).parts))
+        db.session.flush()
+    return reply
 
 
 def _converse(respondent: Respondent, body: str, inbound: Inbound) -> tuple[str | None, int | None]:
