@@ -136,15 +136,19 @@ class Facts:
         return responses.load_state(response, self.spec(response.survey_id))
 
 
-def load(channel: str, respondent: Respondent | None,
-         conversation: Conversation | None = None) -> tuple[Conversation, Session]:
-    """The resident's conversation row, locked for this turn (made on first contact), and
-    the session it holds. A call's later turns pass the row they read (locked with the
-    call, in one statement); the resident is then not read unless something changes them."""
+def load(channel: str, respondent: Respondent | None, conversation: Conversation | None = None,
+         response: Response | None = None) -> tuple[Conversation, Session, Response | None]:
+    """The resident's conversation row, locked for this turn (made on first contact), the
+    session it holds and its response, read together. A call's later turns pass what they
+    read with the call; the resident is then not read unless something changes them."""
     conv = conversation
     if conv is None and respondent is not None:
-        conv = db.session.scalar(select(Conversation).with_for_update()
-                                 .where(Conversation.respondent_id == respondent.id))
+        row = db.session.execute(
+            select(Conversation, Response)
+            .outerjoin(Response, Response.id == Conversation.response_id)
+            .where(Conversation.respondent_id == respondent.id)
+            .with_for_update(of=Conversation)).first()
+        conv, response = row if row is not None else (None, None)
     if conv is None:
         conv = Conversation(respondent_id=respondent.id if respondent else None, channel=channel,
                             stage=Stage.IDLE, silences=0)
@@ -156,7 +160,7 @@ def load(channel: str, respondent: Respondent | None,
         locale=respondent.locale if respondent is not None else conv.locale,
         last_activity=conv.last_activity_at,
         opted_out=bool(respondent and respondent.opted_out))
-    return conv, session
+    return conv, session, response
 
 
 def store(conv: Conversation, decision: Decision, facts: Facts, respondent: Respondent | None,
@@ -205,6 +209,6 @@ def _moved(stored: datetime | None, now: datetime | None) -> bool:
 def invite(respondent: Respondent, survey_id: int, now: datetime) -> None:
     """An invitation was texted: the resident's next reply enters that survey, unless
     they are in the middle of another conversation."""
-    conv, session = load(Channel.SMS, respondent)
-    facts = Facts(Channel.SMS, respondent.id)
+    conv, session, response = load(Channel.SMS, respondent)
+    facts = Facts(Channel.SMS, respondent.id, response)
     store(conv, handle(session, Invite(survey_id), facts, now), facts, respondent)

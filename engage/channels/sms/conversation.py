@@ -84,8 +84,8 @@ def handle_inbound(inbound: Inbound) -> str | None:
 
 def _converse(respondent: Respondent, body: str, inbound: Inbound) -> tuple[str | None, int | None]:
     """The session's turn for this text: the reply, and the survey it is about."""
-    conv, session = sessions.load(Channel.SMS, respondent)
-    facts = sessions.Facts(Channel.SMS, respondent.id)
+    conv, session, response = sessions.load(Channel.SMS, respondent)
+    facts = sessions.Facts(Channel.SMS, respondent.id, response)
     keyword = _keyword(body, facts)
     event = Keyword(*keyword) if keyword else Said(body, pictures=inbound.media > 0)
     rules = Rules(max_misses=current_app.config["SMS_MAX_MISSES"])

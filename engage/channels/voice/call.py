@@ -114,7 +114,7 @@ def _turn(call: VoiceCall, event: CallEvent, happened: Event,
     if isinstance(happened, Contact):
         respondent = _respondent(event.caller)
         call.respondent_id = respondent.id if respondent else None
-    conv, session = sessions.load(Channel.VOICE, respondent, conversation)
+    conv, session, response = sessions.load(Channel.VOICE, respondent, conversation, response)
     call.conversation_id = conv.id
     facts = sessions.Facts(Channel.VOICE, call.respondent_id, response)
     rules = Rules(max_misses=current_app.config["VOICE_MAX_MISSES"])
