@@ -42,9 +42,16 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            body = self.rfile.read(length)
+            if len(body) < length:
+                return  # the sender died mid-request (a killed worker): Twilio sends nothing
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             if not self.path.endswith("/Messages.json"):
                 self._answer(404, {"code": 20404, "message": "not found", "status": 404})
+                return
+            if not form.get("To"):
+                self._answer(400, {"code": 21604, "message": "A 'To' phone number is required.",
+                                   "status": 400})
                 return
             if fake.delay:
                 time.sleep(fake.delay)
