@@ -16,8 +16,10 @@ from engage.engine.spec import QuestionSpec
 
 MAX_SINGLE_KEY_CHOICES = 8
 KEYS = frozenset("0123456789*")
-SPOKEN_COMMANDS = {Command.SKIP: Action.SKIP, Command.BACK: Action.BACK,
-                   Command.REPEAT: Action.REPEAT}
+#: The commands that move within a survey, as the engine's actions (said on a call,
+#: texted by SMS): the others (STOP, HELP, LANGUAGE...) belong to the session.
+ENGINE_ACTIONS = {Command.SKIP: Action.SKIP, Command.BACK: Action.BACK,
+                  Command.REPEAT: Action.REPEAT}
 
 
 def option_count(q: QuestionSpec) -> int:
@@ -66,6 +68,6 @@ def read_speech(text: str) -> Input | None:
     if not text:
         return None
     cmd = command(text)
-    if cmd in SPOKEN_COMMANDS:
-        return Input(SPOKEN_COMMANDS[cmd])
+    if cmd in ENGINE_ACTIONS:
+        return Input(ENGINE_ACTIONS[cmd])
     return Input(Action.ANSWER, (text.rstrip(".?!。？！"),))

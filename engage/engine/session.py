@@ -24,14 +24,12 @@ from typing import Protocol
 
 from engage.engine.commands import Command, command
 from engage.engine.conversation import Action, Input, Outcome, Policy, State, resume, start, step
-from engage.engine.keypad import read_keys, read_speech
+from engage.engine.keypad import ENGINE_ACTIONS, read_keys, read_speech
 from engage.engine.questions import Problem, Shape, question_type
 from engage.engine.spec import QuestionSpec, SurveySpec
 from engage.engine.words import fold, parse_number
 
 SMS, VOICE = "sms", "voice"
-ENGINE_ACTIONS = {Command.SKIP: Action.SKIP, Command.BACK: Action.BACK,
-                  Command.REPEAT: Action.REPEAT}
 
 
 class Stage(StrEnum):

@@ -162,6 +162,15 @@ def set_aside(response: Response) -> None:
     db.session.flush()
 
 
+def start_again(survey: Survey, previous: Response | None, outcome: Outcome,
+                channel: str) -> Response:
+    """A new response in place of ``previous`` (the web's "Start again", or another go
+    after finishing): an unfinished one is set aside first, never left in progress."""
+    if previous is not None and previous.status == ResponseStatus.IN_PROGRESS:
+        set_aside(previous)
+    return start_response(survey, outcome, channel)
+
+
 def latest_response(survey_id: int, respondent_id: int) -> Response | None:
     """The resident's response to the survey that is still theirs: the newest one not
     set aside (an earlier, abandoned one never comes back)."""

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from engage.engine import State
 from engage.engine.session import (
+    Apply,
     Contact,
     Invite,
     Keys,
@@ -23,7 +24,7 @@ from engage.engine.session import (
     StartResponse,
     Unclear,
 )
-from tests.engine.session_world import FULL, SPEC, World
+from tests.engine.session_world import FULL, SPEC, StoredResponse, World
 
 
 def kinds(decision) -> list[str]:  # type: ignore[no-untyped-def]
@@ -180,9 +181,7 @@ def test_a_closed_survey_ends_the_conversation() -> None:
     assert world.conversation.stage == Stage.DONE
 
 
-def _stored(state: State):  # type: ignore[no-untyped-def]
-    from tests.engine.session_world import StoredResponse
-
+def _stored(state: State) -> StoredResponse:
     return StoredResponse(1, 1, "web", state)
 
 
@@ -253,6 +252,4 @@ def test_random_contacts_never_lose_or_hide_or_pester(steps) -> None:  # type: i
 
 
 def _skipped_or_changed(decision, key: str) -> bool:  # type: ignore[no-untyped-def]
-    from engage.engine.session import Apply
-
     return any(isinstance(e, Apply) and key in e.outcome.changes for e in decision.effects)

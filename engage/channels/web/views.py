@@ -94,11 +94,8 @@ def begin(slug: str) -> WsgiResponse:
     response = _current_response(survey)
     fresh = request.form.get("fresh") == "1"
     if response is None or fresh or response.status == ResponseStatus.COMPLETE:
-        if fresh and response is not None and response.status == ResponseStatus.IN_PROGRESS:
-            responses.set_aside(response)  # kept with its answers, never mixed into the new one
         locale = request.form.get("lang") or _pick_locale(survey, None)
-        outcome = start(spec, locale)
-        response = responses.start_response(survey, outcome, Channel.WEB)
+        response = responses.start_again(survey, response, start(spec, locale), Channel.WEB)
         session[_session_key(survey)] = response.token
         session.permanent = True
     return redirect(url_for(".question", slug=slug), code=303)

@@ -163,3 +163,19 @@ def test_no_plain_number_is_stored(client, db, make_survey) -> None:
     for table in ("message", "respondent", "response", "conversation", "answer"):
         dump = " ".join(str(row) for row in db.execute(text(f"SELECT * FROM {table}")))
         assert "2065550142" not in dump, table
+
+
+def test_a_title_corrected_after_publishing_is_what_the_next_text_says(client, db,
+                                                                       make_survey) -> None:
+    """The session's view of a survey is kept per revision: any edit makes a new one, so
+    a cached title is never sent after staff corrected it."""
+    survey = make_survey()
+    first = Phone(client, "+12065550111")
+    first.text("housing")
+    assert first.text("1").startswith("Housing\n")  # English, then the title and question
+    operations.update_survey(survey, survey_data(title={"en": "Housing and repairs",
+                                                        "es": "Vivienda", "vi": "Nhà ở"}))
+    db.commit()
+    second = Phone(client, "+12065550112")
+    second.text("housing")
+    assert second.text("1").startswith("Housing and repairs\n")
