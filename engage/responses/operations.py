@@ -94,6 +94,10 @@ def record_answer(response: Response, question: QuestionSpec, value: Value | Non
     )
     if question.dimension:
         _retag(response, question.dimension, value)
+    # results are kept current by response (engage.results.aggregates): a changed answer
+    # moves the response's updated_at. Set after the statements above (they autoflush),
+    # so it rides on the UPDATE the engine's state makes anyway: no statement added.
+    response.updated_at = utcnow()
     if value is None:
         return
     stored = kind.store(value)
