@@ -23,9 +23,13 @@ from sqlalchemy.orm import Session
 
 from engage.core.clock import utcnow
 from engage.outreach import outbox
+from engage.results import aggregates
 
 log = logging.getLogger(__name__)
 PUMP_SECONDS = 20.0
+#: How long each minute's results task keeps the aggregates current (less than a minute,
+#: so one task ends before the next begins).
+RESULTS_SECONDS = 55.0
 #: Where the app keeps its pump task, for :func:`nudge`.
 PUMP = "engage.outreach.pump"
 
@@ -67,6 +71,14 @@ def register(huey: Huey, app: Flask) -> None:
             if outbox.overdue(utcnow()):
                 pump_task()
             return counts
+
+    @huey.periodic_task(crontab(minute="*"))
+    def results_task() -> int:
+        """Keep the results aggregates current for most of the minute (huey's periodic
+        tasks run once a minute; answers arrive in between): see
+        engage.results.aggregates.keep_current."""
+        with app.app_context():
+            return aggregates.keep_current(RESULTS_SECONDS)
 
     @huey.on_startup()
     def _recover_on_start() -> None:

@@ -29,8 +29,9 @@ from engage.engine import QuestionSpec, question_type
 from engage.engine.questions import SummaryKind
 from engage.extensions import db
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
+from engage.results.aggregates import ANSWERED, NUMBER, Counted, aggregated
 from engage.results.filters import Filters
-from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, response_conditions
+from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, resolved, response_conditions
 from engage.results.stats import suppress
 
 Atom = frozenset[str]
@@ -254,9 +255,14 @@ def atom_column(query: Select, by: str) -> tuple[Select, ColumnElement[str]]:
 
 
 def atom_figures(survey_id: int, q: QuestionSpec, by: str, filters: Filters,
-                 scope: Table | None = None) -> dict[Atom, AtomFigures]:
-    """One question's answers counted per atom of ``by``'s family, in SQL: over the
-    page's scope when it carries the atoms (engage.results.scope), else from the tags."""
+                 scope: Table | Counted | None = None) -> dict[Atom, AtomFigures]:
+    """One question's answers counted per atom of ``by``'s family, in SQL: from the
+    page's aggregate rows (engage.results.aggregates), over its scope when it carries the
+    atoms (engage.results.scope), else from the aggregates or the tags."""
+    if scope is None and aggregated(survey_id, filters):
+        scope = Counted(survey_id, by, resolved(survey_id, filters), question_ids=[q.id])
+    if isinstance(scope, Counted):
+        return _counted_atoms(scope, q)
     if scope is not None:
         base = select().select_from(Answer).join(scope, scope.c.rid == Answer.response_id)
         atom_of: ColumnElement[str] = scope.c.atom
@@ -266,10 +272,7 @@ def atom_figures(survey_id: int, q: QuestionSpec, by: str, filters: Filters,
             select().select_from(Answer).join(Response, Response.id == Answer.response_id), by)
         where = [Answer.question_id == q.id, *response_conditions(survey_id, filters)]
     atoms: dict[Atom, AtomFigures] = defaultdict(AtomFigures)
-
-    def atom(text: str) -> Atom:
-        return frozenset(v for v in text.split(",") if v)
-
+    atom = _atom
     kind = question_type(q).summary
     # a scope has a row per response and group: each response once, unless the groups
     # do not overlap (one row each, and counting needs no DISTINCT's sort)
@@ -300,6 +303,35 @@ def atom_figures(survey_id: int, q: QuestionSpec, by: str, filters: Filters,
         for key, count in db.session.execute(
                 base.add_columns(atom_of, respondents).where(*where).group_by(atom_of)):
             atoms[atom(key)].n += count
+    return dict(atoms)
+
+
+def _atom(text: str) -> Atom:
+    return frozenset(v for v in text.split(",") if v)
+
+
+def _counted_atoms(scope: Counted, q: QuestionSpec) -> dict[Atom, AtomFigures]:
+    """:func:`atom_figures` from aggregate rows (their atom: the family's answers)."""
+    kind = question_type(q).summary
+    atoms: dict[Atom, AtomFigures] = defaultdict(AtomFigures)
+    for text, _race, _age, _area, item, number, n in scope.of(q.id):
+        if kind.tallied:
+            if item == ANSWERED:
+                if kind.several:
+                    atoms[_atom(text)].n += n
+            elif item != NUMBER:
+                atoms[_atom(text)].counts[item] += n
+        elif kind.numeric:
+            if item == NUMBER:
+                figures = atoms[_atom(text)]
+                figures.n += n
+                figures.total += float(number) * n
+                figures.numbers[float(number)] += n
+        elif item == ANSWERED:
+            atoms[_atom(text)].n += n
+    if kind.tallied and not kind.several:
+        for figures in atoms.values():
+            figures.n = sum(figures.counts.values())
     return dict(atoms)
 
 

@@ -27,6 +27,7 @@ from engage.engine.spec import SurveySpec
 from engage.extensions import db
 from engage.org.models import Area
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
+from engage.results.aggregates import ANSWERED, NUMBER, Counted, aggregated, groups_of, respondent_cells
 from engage.results.filters import Filters
 from engage.results.queries import NO_FILTERS, resolved, response_conditions, scope_respondents, with_group
 from engage.results.representation import B03002_LABELS
@@ -166,6 +167,17 @@ def _why_unweighted(raw: CellKey, key: CellKey, population: Mapping[str, Mapping
     return None
 
 
+def respondent_cells_of(survey_id: int, filters: Filters) -> list[tuple[str, str, str, int]]:
+    """(race answers, age band, area, respondents) in scope: from the aggregates when
+    they serve ``filters`` (settled), else counted from the tags."""
+    if aggregated(survey_id, filters):
+        return respondent_cells(survey_id, filters)
+    query, columns = cell_columns(select().select_from(Response))
+    return [tuple(row) for row in db.session.execute(
+        query.add_columns(*columns, func.count()).where(*response_conditions(survey_id, filters))
+        .group_by(*columns))]
+
+
 def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | None:
     """Rake this survey's respondents to the census margins; None without any baseline."""
     baselines = _baselines()
@@ -174,14 +186,10 @@ def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | 
     if not population:
         return None
     filters = resolved(survey_id, filters)
-    base = select().select_from(Response)
-    query, columns = cell_columns(base)
     counts: dict[CellKey, int] = defaultdict(int)
     dims = tuple(d for d in RAKING if d in population)
     left_out: dict[tuple[str, str, str], int] = defaultdict(int)
-    for race, age, area, n in db.session.execute(
-            query.add_columns(*columns, func.count()).where(*response_conditions(survey_id, filters))
-            .group_by(*columns)):
+    for race, age, area, n in respondent_cells_of(survey_id, filters):
         key = cell_key(race, age, area)
         counts[key] += n
         why = _why_unweighted((race, age, area), key, population, dims)
@@ -213,10 +221,16 @@ class WeightedCounts:
 
 
 def weighted_question_counts(survey_id: int, question: QuestionSpec, by: str | None,
-                             filters: Filters = NO_FILTERS, scope: Table | None = None
+                             filters: Filters = NO_FILTERS, scope: Table | Counted | None = None
                              ) -> WeightedCounts:
-    """``scope``: the page's responses with their cells (engage.results.scope), else the
-    cells are rebuilt from the tags for this question."""
+    """``scope``: the page's aggregate rows with cells (engage.results.aggregates) or its
+    responses with their cells (engage.results.scope); else the aggregates when they serve
+    ``filters``, else the cells rebuilt from the tags for this question."""
+    if scope is None and aggregated(survey_id, filters):
+        scope = Counted(survey_id, by, resolved(survey_id, filters), cells=True,
+                        question_ids=[question.id])
+    if isinstance(scope, Counted):
+        return _counted_weighted(scope, question, by)
     base = select().select_from(Answer)
     if scope is not None:
         query = base.join(scope, scope.c.rid == Answer.response_id)
@@ -242,6 +256,24 @@ def weighted_question_counts(survey_id: int, question: QuestionSpec, by: str | N
                 chosen.add_columns(*columns, group, AnswerChoice.value, respondents)
                 .where(*where).group_by(*columns, group, AnswerChoice.value)):
             choosing[g][value][cell_key(race, age, area)] += n
+    return WeightedCounts(answering, choosing)
+
+
+def _counted_weighted(scope: Counted, question: QuestionSpec, by: str | None) -> WeightedCounts:
+    """:func:`weighted_question_counts` from aggregate rows carrying the raking cells."""
+    if not scope.cells:
+        raise ValueError("weighted counts need aggregate rows with their cells")
+    tallied = question_type(question).summary.tallied
+    answering: dict[str, dict[CellKey, int]] = defaultdict(lambda: defaultdict(int))
+    choosing: dict[str, dict[str, dict[CellKey, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int)))
+    for atom, race, age, area, item, _number, n in scope.of(question.id):
+        cell = cell_key(race, age, area)
+        for g in groups_of(by, atom):
+            if item == ANSWERED:
+                answering[g][cell] += n
+            elif tallied and item != NUMBER:
+                choosing[g][item][cell] += n
     return WeightedCounts(answering, choosing)
 
 
