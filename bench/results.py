@@ -758,6 +758,46 @@ BASELINE = {
 }
 
 
+ONE_KEY = "priority"  # the question of (c) and (d): single choice, 6 answers
+ONE_ROUNDS = 9  # runs of (c) and (d), in turn: their p50 is the issue's aim
+
+
+def one_question_path(survey_id: int, key: str = ONE_KEY) -> tuple[list, Any]:
+    """(c) One question x one breakdown as the app serves it (public, weighted): the
+    survey's weights, then that question's summary by race alone with weighted shares."""
+    from engage.extensions import db
+    from engage.results.queries import NO_FILTERS, resolved
+    from engage.results.summary import group_labels, summarize_question, with_weights
+    from engage.results.weighting import compute_weights
+    from engage.surveys.models import Survey
+    from engage.surveys.queries import survey_spec
+
+    survey = db.session.get(Survey, survey_id)
+    spec = survey_spec(survey)
+    filters = resolved(survey.id, NO_FILTERS)
+    weights = compute_weights(survey.id, filters)
+    q = spec.question(key)
+    locale = spec.locale_for("en")
+    summary = summarize_question(survey.id, spec, q, BY, group_labels(spec, BY, locale), locale,
+                                 public=True, filters=filters)
+    if weights is not None and summary.rows:
+        summary = with_weights(summary, survey.id, q, BY, filters, weights)
+    return [summary], weights
+
+
+def one_baseline_path(survey_id: int, key: str = ONE_KEY) -> dict[str, list[tuple]]:
+    """(d) The plain GROUP BY of that one question: respondents per (race group, answer)."""
+    import sqlalchemy as sa
+
+    from engage.extensions import db
+    from engage.surveys.models import Survey
+    from engage.surveys.queries import survey_spec
+
+    q = survey_spec(db.session.get(Survey, survey_id)).question(key)
+    return {key: [tuple(row) for row in db.session.execute(
+        sa.text(BASELINE["choices"]), {"q": q.id, "s": survey_id, "synthetic": False})]}
+
+
 def baseline_path(survey_id: int) -> dict[str, list[tuple]]:
     """(b) One plain GROUP BY per question: respondents per (race group, answer value)."""
     import sqlalchemy as sa
@@ -1028,6 +1068,12 @@ def report(f: dict[str, Any], say: Callable[..., None]) -> None:
         f"{'met' if f['aims']['p50_met'] else 'NOT met'}); the whole staff results page: runs "
         f"{', '.join(f'{x:.2f}' for x in page['runs_seconds'])} s (aim < {AIM_PAGE:g} s: "
         f"{'met' if f['aims']['page_met'] else 'NOT met'})")
+    o, ob, oc = f["one"], f["one_baseline"], f["one_check"]
+    say(f"(c) one question ({ONE_KEY}) x {f['by']}, public, weighted, as the app serves it: p50 "
+        f"{o['median_seconds']:.3f} s (runs {', '.join(f'{x:.3f}' for x in o['runs_seconds'])}; aim < "
+        f"{AIM_P50:g} s: {'met' if f['aims']['one_p50_met'] else 'NOT met'}); (d) its plain GROUP BY: "
+        f"p50 {ob['median_seconds']:.3f} s; ratio {o['median_seconds'] / ob['median_seconds']:.2f}x; "
+        f"(c) against (d): {oc['equal']} equal, {oc['hidden']} hidden, {oc['different']} different")
     say(f"aggregates: full rebuild {g['rebuild_seconds']:.1f} s ({g['rebuilt_responses']:,} responses, "
         f"{g['rows']:,} rows); incremental refresh of {g['refreshed_responses']:,} changed responses "
         f"{g['refresh_seconds']:.2f} s; check against a recount: {g['differences']} rows differ "
@@ -1160,6 +1206,18 @@ def main(argv: list[str] | None = None) -> int:
                            "memory_met": (figures["app"]["rss_peak_mb"] or math.inf) < AIM_MB}
         figures["aims"]["p50_met"] = figures["app"]["median_seconds"] < AIM_P50
         figures["staff_page"] = staff_page(app, survey_id, args.rounds)
+        say(f"  {ONE_ROUNDS} rounds of (c) then (d): one question ({ONE_KEY}) x {BY} ...")
+        runs_c: list[Run] = []
+        runs_d: list[Run] = []
+        result_c = result_d = None
+        for _ in range(ONE_ROUNDS):
+            run, result_c = timed(lambda: in_request(app, survey_id, lambda: one_question_path(survey_id)))
+            runs_c.append(run)
+            run, result_d = timed(lambda: in_request(app, survey_id, lambda: one_baseline_path(survey_id)))
+            runs_d.append(run)
+        figures["one"], figures["one_baseline"] = summary_of(runs_c), summary_of(runs_d)
+        figures["one_check"] = check(result_c[0], result_d)
+        figures["aims"]["one_p50_met"] = figures["one"]["median_seconds"] < AIM_P50
         figures["aims"]["page_met"] = figures["staff_page"]["median_seconds"] < AIM_PAGE
         if not args.no_breakdown:
             say("  breakdown of (a) ...")
@@ -1201,7 +1259,7 @@ def main(argv: list[str] | None = None) -> int:
         report(figures, say)
         if args.json:
             print(json.dumps(finite(figures), indent=2, default=str))
-        return 1 if figures["check"]["different"] else 0
+        return 1 if figures["check"]["different"] or figures["one_check"]["different"] else 0
     except KeyboardInterrupt:
         return 130
     except Exception:  # reported, with its traceback: exit status 2
