@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, func, select, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from engage.core.clock import utcnow
@@ -244,11 +244,11 @@ def _write(delta: Counter[Key], fresh: bool) -> None:
             index_elements=list(KEY), set_={"n": ResultCount.n + statement.excluded.n})
     for start in range(0, len(changes), 10 * BATCH):
         db.session.execute(statement, changes[start:start + 10 * BATCH])
-    emptied = [tuple(c[k] for k in KEY) for c in changes if c["n"] < 0]
-    columns = tuple_(*(getattr(ResultCount, k) for k in KEY))
-    for start in range(0, len(emptied), 500):
-        db.session.execute(delete(ResultCount).where(
-            columns.in_(emptied[start:start + 500]), ResultCount.n == 0))
+    emptied = [{f"k_{k}": c[k] for k in KEY} for c in changes if c["n"] < 0]
+    if emptied:  # by primary key, one executemany (a row-value IN over 12 columns scans)
+        table = ResultCount.__table__
+        db.session.execute(delete(table).where(
+            *(table.c[k] == bindparam(f"k_{k}") for k in KEY), table.c.n == 0), emptied)
 
 
 def _clear(survey_id: int) -> None:
