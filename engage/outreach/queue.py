@@ -27,9 +27,6 @@ from engage.results import aggregates
 
 log = logging.getLogger(__name__)
 PUMP_SECONDS = 20.0
-#: How long each minute's results task keeps the aggregates current (less than a minute,
-#: so one task ends before the next begins).
-RESULTS_SECONDS = 55.0
 #: Where the app keeps its pump task, for :func:`nudge`.
 PUMP = "engage.outreach.pump"
 
@@ -74,11 +71,11 @@ def register(huey: Huey, app: Flask) -> None:
 
     @huey.periodic_task(crontab(minute="*"))
     def results_task() -> int:
-        """Keep the results aggregates current for most of the minute (huey's periodic
-        tasks run once a minute; answers arrive in between): see
-        engage.results.aggregates.keep_current."""
+        """One pass over the surveys with changed responses, once a minute: pages refresh
+        the survey they show on read, so this holds no worker beyond the pass (see
+        engage.results.aggregates.refresh_stale)."""
         with app.app_context():
-            return aggregates.keep_current(RESULTS_SECONDS)
+            return aggregates.refresh_stale()
 
     @huey.on_startup()
     def _recover_on_start() -> None:

@@ -11,7 +11,7 @@ whose snapshot did not change costs nothing, so reprocessing is idempotent; a de
 response (survey deletion cascades everything; any other delete) is found because its
 snapshot outlives it. Two refreshers take turns on the survey's ``result_state`` row
 (PostgreSQL: ``FOR UPDATE``, pages ``SKIP LOCKED``; SQLite: its single writer, a page's
-stale write fails and is skipped). The worker refreshes every few seconds and a results
+stale write fails and is skipped). The worker refreshes once a minute (one pass) and a results
 page refreshes before it counts; :func:`rebuild` starts over (after bulk loads) and
 :func:`differences` compares the rows with a count from scratch (tests, the bench).
 
@@ -25,7 +25,6 @@ column would multiply the rows by the survey's days, so those pages count the ra
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -283,22 +282,17 @@ def stale_surveys() -> list[int]:
         .where((ResultState.watermark.is_(None)) | (newest.c.at > ResultState.watermark))))
 
 
-def keep_current(seconds: float, every: float = 3.0) -> int:
-    """For ``seconds``, every ``every`` seconds, refresh each survey with changed
-    responses, one commit each: the worker's loop, so figures are never more than a few
-    seconds behind the answers without the answer path doing anything. The responses
-    refreshed."""
-    deadline = time.monotonic() + seconds
+def refresh_stale() -> int:
+    """One pass: refresh each survey with changed responses, one commit each (the
+    worker's per-minute task; pages refresh the survey they show before counting, so
+    this only keeps unviewed surveys from falling far behind). The responses refreshed."""
     refreshed = 0
-    while True:
-        for survey_id in stale_surveys():
-            done = refresh(survey_id)
-            db.session.commit()
-            refreshed += done.changed if done else 0
-        db.session.commit()  # end the read transaction: the next round sees new answers
-        if time.monotonic() + every > deadline:
-            return refreshed
-        time.sleep(every)
+    for survey_id in stale_surveys():
+        done = refresh(survey_id)
+        db.session.commit()
+        refreshed += done.changed if done else 0
+    db.session.commit()
+    return refreshed
 
 
 def differences(survey_id: int) -> dict[Key, tuple[int, int]]:
