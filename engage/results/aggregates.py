@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from engage.core.clock import utcnow
@@ -172,11 +172,15 @@ def _refresh(survey_id: int, wait: bool) -> Refreshed | None:
     touched = list(db.session.execute(query))
     changed = 0
     delta: Counter[Key] = Counter()
+    fresh = state.watermark is None
+    if fresh:  # counted in SQL from the raw tables; the snapshots only kept for later
+        _count_in_sql(survey_id, dims)
     for start in range(0, len(touched), BATCH):
         ids = [rid for rid, _at in touched[start:start + BATCH]]
-        changed += _apply_batch(survey_id, ids, dims, delta, fresh=state.watermark is None)
-    changed += _forget_deleted(survey_id, delta)
-    _write(delta, fresh=state.watermark is None)
+        changed += _apply_batch(survey_id, ids, dims, delta, fresh=fresh)
+    if not fresh:
+        changed += _forget_deleted(survey_id, delta)
+        _write(delta, fresh=False)
     if touched:
         newest = max(at for _rid, at in touched)
         state.watermark = max(newest, state.watermark) if state.watermark else newest
@@ -197,9 +201,10 @@ def _apply_batch(survey_id: int, ids: list[int], dims: Sequence[str], delta: Cou
         old = before.get(rid)
         if old == snapshot:
             continue
-        if old is not None:
-            delta.subtract(keys(survey_id, old))
-        delta.update(keys(survey_id, snapshot))
+        if not fresh:
+            if old is not None:
+                delta.subtract(keys(survey_id, old))
+            delta.update(keys(survey_id, snapshot))
         rows.append({"response_id": rid, "survey_id": survey_id, "snapshot": snapshot})
     if rows:
         statement = insert_for(ResultSeen)
@@ -248,6 +253,75 @@ def _write(delta: Counter[Key], fresh: bool) -> None:
         table = ResultCount.__table__
         db.session.execute(delete(table).where(
             *(table.c[k] == bindparam(f"k_{k}") for k in KEY), table.c.n == 0), emptied)
+
+
+def _tags(param: str, dialect: str) -> str:
+    """SQL for a response's answers of the dimension bound to ``:param`` as
+    :func:`_joined` joins them (sorted by code point: SQLite's BINARY collation,
+    PostgreSQL's "C"), '' for none."""
+    if dialect == "postgresql":
+        return ("coalesce((SELECT string_agg(t.value, ',' ORDER BY t.value COLLATE \"C\")"  # noqa: S608
+                f" FROM response_tag t WHERE t.response_id = r.id AND t.dimension = :{param}), '')")
+    # SQLite (3.40 has no ORDER BY in group_concat): the primary key index returns one
+    # response's values of a dimension in order
+    return ("coalesce((SELECT group_concat(value, ',') FROM (SELECT t.value FROM response_tag t"  # noqa: S608
+            f" WHERE t.response_id = r.id AND t.dimension = :{param} ORDER BY t.value)), '')")
+
+
+_COLUMNS = "survey_id, dim, channel, question_id, locale, synthetic, area, race, age, atom, item, number, n"
+
+
+def _count_in_sql(survey_id: int, dims: Sequence[str]) -> None:
+    """What :func:`keys` counts for every response of the survey, in two statements:
+    the rows per channel and language grouped from the raw tables, then the rows adding
+    every channel and language up grouped from those. The survey's rows must be empty.
+    (Every value is bound; the text is put together from fixed fragments only.)"""
+    dialect = db.session.get_bind().dialect.name
+    params: dict[str, object] = {"s": survey_id, "abandoned": ResponseStatus.ABANDONED.value,
+                                 "answered": ANSWERED, "num": NUMBER, "race": RACE, "age": "age_band",
+                                 "area": "area"}
+    families = ["SELECT '' AS dim, p.rid AS rid, '' AS atom FROM p WHERE p.status <> :abandoned"]
+    for k, dim in enumerate(dims):
+        params[f"d{k}"] = dim
+        families.append(f"SELECT CAST(:d{k} AS VARCHAR(32)), r.id, {_tags(f'd{k}', dialect)} FROM response r"  # noqa: S608
+                        " WHERE r.survey_id = :s AND r.status <> :abandoned")
+    statement = f"""
+        INSERT INTO result_count ({_COLUMNS})
+        WITH p AS MATERIALIZED (
+            SELECT r.id AS rid, r.channel AS channel, r.locale AS locale, r.synthetic AS synthetic,
+                   r.status AS status, {_tags("race", dialect)} AS race,
+                   {_tags("age", dialect)} AS age, {_tags("area", dialect)} AS area
+            FROM response r WHERE r.survey_id = :s),
+        f AS MATERIALIZED ({" UNION ALL ".join(families)}),
+        i AS (
+            SELECT a.response_id AS rid, a.question_id AS q, CAST(:answered AS VARCHAR(64)) AS item,
+                   0.0 AS number
+            FROM answer a JOIN response r ON r.id = a.response_id WHERE r.survey_id = :s
+            UNION ALL
+            SELECT a.response_id, a.question_id, c.value, 0.0
+            FROM answer a JOIN response r ON r.id = a.response_id
+            JOIN answer_choice c ON c.answer_id = a.id WHERE r.survey_id = :s
+            UNION ALL
+            SELECT a.response_id, a.question_id, CAST(:num AS VARCHAR(64)), a.number
+            FROM answer a JOIN response r ON r.id = a.response_id
+            WHERE r.survey_id = :s AND a.number IS NOT NULL)
+        SELECT :s, f.dim, p.channel, i.q, p.locale, p.synthetic, p.area, p.race, p.age, f.atom,
+               i.item, i.number, count(*)
+        FROM p JOIN f ON f.rid = p.rid JOIN i ON i.rid = p.rid
+        GROUP BY f.dim, p.channel, i.q, p.locale, p.synthetic, p.area, p.race, p.age, f.atom,
+                 i.item, i.number
+        UNION ALL
+        SELECT :s, '', p.channel, 0, p.locale, p.synthetic, p.area, p.race, p.age, '',
+               p.status, 0.0, count(*)
+        FROM p GROUP BY p.channel, p.locale, p.synthetic, p.area, p.race, p.age, p.status"""  # noqa: S608
+    db.session.execute(text(statement), params)
+    db.session.execute(text(f"""
+        INSERT INTO result_count ({_COLUMNS})
+        SELECT survey_id, dim, CAST(:every AS VARCHAR(8)), question_id, CAST(:every AS VARCHAR(16)),
+               synthetic, area, race, age, atom, item, number, sum(n)
+        FROM result_count WHERE survey_id = :s AND channel <> :every
+        GROUP BY survey_id, dim, question_id, synthetic, area, race, age, atom, item, number"""),  # noqa: S608
+        {"s": survey_id, "every": EVERY})
 
 
 def _clear(survey_id: int) -> None:
