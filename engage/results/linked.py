@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import ColumnElement, Select, Table, func, literal, select
@@ -361,10 +362,22 @@ def family_hidden(atoms: Mapping[Atom, AtomFigures], q: QuestionSpec, by: str, l
     """What the published table of ``q`` by ``by`` hides, (group, what), decided with
     the tables published beside it: the same answer whichever of them is asked for."""
     kind, values = question_type(q).summary, tallied_values(q)
+    frozen = tuple((atom, f.n, tuple(f.counts.items()), f.total, tuple(f.numbers.items()))
+                   for atom, f in atoms.items())
+    return set(_family_hidden(frozen, kind, tuple(values), by, limit))
+
+
+@lru_cache(maxsize=256)
+def _family_hidden(frozen: tuple, kind: SummaryKind, values: tuple[str, ...], by: str,
+                   limit: int) -> frozenset[tuple[str, str]]:
+    """:func:`family_hidden` of the same figures in the same order, rebuilt from hashable
+    ones: the linear algebra runs once per distinct table, not on every request."""
+    atoms = {atom: AtomFigures(n, defaultdict(int, counts), total, defaultdict(int, numbers))
+             for atom, n, counts, total, numbers in frozen}
     tabs = family(by)
     hidden: set[Key] = set()
     for name, member in tabs.items():
         hidden |= {(name, g, what) for g, what in
                    table_hidden(group_figures(atoms, member), values, kind, limit)}
     decided = linked_hidden(atoms, tabs, values, kind, hidden, limit)
-    return {(g, what) for name, g, what in decided if name == by}
+    return frozenset((g, what) for name, g, what in decided if name == by)

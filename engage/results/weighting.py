@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
@@ -198,7 +199,8 @@ def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | 
     keys = list(counts)
     index = {d: RAKING.index(d) for d in dims}
     cells = [Cell({d: key[index[d]] for d in dims}, counts[key]) for key in keys]
-    result = rake(cells, {d: population[d] for d in dims}, trim=TRIM, collapse=COLLAPSE)
+    result = _raked(tuple((tuple(c.key.items()), c.count) for c in cells),
+                    tuple((d, tuple(population[d].items())) for d in dims))
     pairs = [(w, counts[k]) for w, k in zip(result.weights, keys, strict=True)]
     areas = (scope,) if scope != ALL else tuple(sorted(
         {slug for baseline in baselines.values() for slug in baseline} - {ALL}))
@@ -209,6 +211,16 @@ def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | 
     return Weights(dict(zip(keys, result.weights, strict=True)), result,
                    float(sum(counts.values())), kish_effective_n(pairs), design_effect(pairs), dims,
                    areas, unweighted, merged)
+
+
+@lru_cache(maxsize=32)
+def _raked(cells: tuple[tuple[tuple[tuple[str, str], ...], float], ...],
+           margins: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]) -> RakeResult:
+    """:func:`rake` of the same inputs, in the same order, rebuilt from hashable ones: a
+    survey's weights are raked once per distinct cell counts and census margins (each
+    page and each question of the API asks for them again while nothing has changed)."""
+    return rake([Cell(dict(key), count) for key, count in cells], {d: dict(m) for d, m in margins},
+                trim=TRIM, collapse=COLLAPSE)
 
 
 @dataclass
