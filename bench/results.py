@@ -771,9 +771,13 @@ def breakdown(app, survey_id: int) -> dict[str, Any]:  # type: ignore[no-untyped
         ("seconds", "calls", "statements", "sql_seconds"), 0))
     restore: list[tuple[object, str, object]] = []
     stack = ["(outside these functions)"]
+    not_found: list[str] = []  # the app moved on: said in the report, not a failure
 
-    def wrap(module: object, name: str, label: Callable[..., str]) -> None:
-        original = getattr(module, name)
+    def wrap(module: Any, name: str, label: Callable[..., str]) -> None:
+        original = getattr(module, name, None)
+        if original is None:
+            not_found.append(f"{module.__name__}.{name}")
+            return
 
         def timed_call(*args: Any, **kwargs: Any) -> Any:
             stack.append(label(*args, **kwargs))
@@ -843,6 +847,7 @@ def breakdown(app, survey_id: int) -> dict[str, Any]:  # type: ignore[no-untyped
         "sql": {"statements": sum(int(c["statements"]) for c in spent.values()),
                 "execute_seconds": sum(c["sql_seconds"] for c in spent.values())},
         "slowest_statements": [{"seconds": t, "in": f, "sql": q} for t, f, q in slowest[:6]],
+        "not_found": not_found,
     }
 
 
@@ -999,6 +1004,8 @@ def report(f: dict[str, Any], say: Callable[..., None], quick: bool = False) -> 
         say(f"  SQL in all: {sql['statements']} statements, cursor execute time "
             f"{sql['execute_seconds']:.2f} s ({100 * sql['execute_seconds'] / d['total_seconds']:.0f}% "
             f"of the run); (b) runs {f['baseline_statements']}")
+        if d.get("not_found"):
+            say(f"  not timed, the app has no {', '.join(d['not_found'])} any more")
     e = f.get("export")
     say("")
     if not e or not e.get("available"):
