@@ -900,9 +900,8 @@ def parse_quick(ap: argparse.ArgumentParser, argv: list[str] | None,
     """``argv`` parsed; with ``--quick``, parsed again with ``quick`` as the defaults, so
     an option given on the command line keeps its value."""
     args = ap.parse_args(argv)
-    if args.quick:
-        ap.set_defaults(**quick)
-        args = ap.parse_args(argv)
+    if args.quick:  # argparse leaves what the namespace holds unless an option is given
+        args = ap.parse_args(argv, namespace=argparse.Namespace(**quick))
     return args
 
 
