@@ -170,11 +170,8 @@ def respondent_for_phone(e164: str, lock: bool = False) -> Respondent:
     ignores a conflict); ``lock`` holds the row so their handling takes turns. A known
     resident (most texts) is one statement: the insert is tried only when none is found."""
     digest = phones.phone_hash(e164)
-    query = select(Respondent).where(Respondent.phone_hash == digest)
-    if lock:
-        query = query.with_for_update()
-    query = query.execution_options(populate_existing=True)
-    found = db.session.scalars(query).one_or_none()
+    query = _BY_HASH[lock]
+    found = db.session.scalars(query, {"digest": digest}).one_or_none()
     if found is not None:
         return found
     db.session.execute(
@@ -182,7 +179,12 @@ def respondent_for_phone(e164: str, lock: bool = False) -> Respondent:
                                   created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["phone_hash"])
     )
-    return db.session.scalars(query).one()
+    return db.session.scalars(query, {"digest": digest}).one()
+
+
+_BY_HASH = {lock: select(Respondent).where(Respondent.phone_hash == bindparam("digest"))
+            .execution_options(populate_existing=True) for lock in (False, True)}
+_BY_HASH[True] = _BY_HASH[True].with_for_update()
 
 
 def set_opted_out(respondent: Respondent, opted_out: bool) -> None:
