@@ -92,11 +92,11 @@ def load_state(response: Response, spec: SurveySpec) -> State:
 
 
 def apply_outcome(response: Response, spec: SurveySpec, outcome: Outcome) -> None:
-    """Store what the engine decided: answers changed or dropped, and where we are. The
-    response row is written with the request's other changes, in one flush."""
+    """Store what the engine decided: answers changed or dropped, and where we are."""
     for key, value in outcome.changes.items():
         record_answer(response, spec.question(key), value)
     _save_state(response, outcome.state)
+    db.session.flush()
 
 
 # Built once, on the tables (no ORM bookkeeping): a statement built per answer costs
