@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage.core.i18n import language_name
+from engage.core.models import insert_for
 from engage.engine import State, SurveySpec
 from engage.engine.session import (
+    INVITABLE,
     Apply,
     Decision,
     Invite,
@@ -206,9 +208,29 @@ def _moved(stored: datetime | None, now: datetime | None) -> bool:
     return stored is None or now is None or not timedelta(0) <= now - stored < timedelta(minutes=1)
 
 
-def invite(respondent: Respondent, survey_id: int, now: datetime) -> None:
+def invite(respondent_id: int, survey_id: int, now: datetime, locale: str | None) -> None:
     """An invitation was texted: the resident's next reply enters that survey, unless
-    they are in the middle of another conversation."""
+    they are in the middle of another conversation. ``locale``: the resident's.
+
+    One upsert when the machine's answer does not depend on the row (no conversation yet,
+    or one in a stage an invitation moves at once): the values are the machine's own
+    decision for a fresh session. Otherwise (mid-survey: has it lapsed?) the machine
+    decides on the locked row, as for any turn."""
+    fresh = handle(Session(Channel.SMS, locale=locale), Invite(survey_id),
+                   Facts(Channel.SMS, respondent_id), now).session
+    moved = {"channel": fresh.channel, "stage": fresh.stage, "survey_id": fresh.survey_id,
+             "response_id": fresh.response_id, "last_activity_at": fresh.last_activity}
+    table = Conversation.__table__
+    upsert = (insert_for(Conversation)
+              .values(respondent_id=respondent_id, locale=locale, silences=fresh.silences, **moved)
+              .on_conflict_do_update(index_elements=["respondent_id"],
+                                     set_={**moved, "locale": func.coalesce(locale, table.c.locale)},
+                                     where=table.c.stage.in_([str(s) for s in INVITABLE]))
+              .returning(table.c.id))
+    if db.session.execute(upsert).first() is not None:
+        return
+    respondent = db.session.get(Respondent, respondent_id)
+    assert respondent is not None
     conv, session, response = load(Channel.SMS, respondent)
     facts = Facts(Channel.SMS, respondent.id, response)
     store(conv, handle(session, Invite(survey_id), facts, now), facts, respondent)
