@@ -164,8 +164,15 @@ def _claim_statement(dialect: str, sender_paced: bool) -> Executable:
                 of_respondent(Respondent.locale).label("locale")]
     claim = (update(Message).where(Message.id == pick.scalar_subquery())
              .values(status=SENDING, claimed_at=_NOW, updated_at=_NOW, attempts=Message.attempts + 1))
-    if dialect != "postgresql":
-        return claim.returning(*returned)
+    if dialect != "postgresql":  # and the clocks as they stand, to move them in Python
+        def of_campaign(column: Any) -> Any:
+            return select(column).where(Campaign.id == literal_column("message.campaign_id")) \
+                .scalar_subquery()
+
+        clock = select(SenderClock.next_at).where(SenderClock.sender == bindparam("sender_name"))
+        return claim.returning(*returned, of_campaign(Campaign.next_send_at).label("next_send_at"),
+                               of_campaign(Campaign.rate_per_minute).label("rate_per_minute"),
+                               clock.scalar_subquery().label("clock"))
     claimed = claim.returning(*returned).cte("claimed")
     step = 60.0 / func.greatest(Campaign.rate_per_minute, 1) * _SECOND
     paced = (update(Campaign).where(Campaign.id == claimed.c.campaign_id)
@@ -197,27 +204,24 @@ def claim_next(now: datetime, current: Plan | None = None) -> Claim | None:
         "sender_name": sender_name(), "per_second": per_second}).first()
     if row is None:
         return None
-    at = row.at if dialect == "postgresql" else _pace_here(row.campaign_id, row.parts, now)
+    at = row.at if dialect == "postgresql" else _pace_here(row, now)
     return Claim(row.id, at, row.body, row.respondent_id, row.survey_id, row.topic,
                  row.attempts, row.token, bool(row.opted_out), row.locale)
 
 
-def _pace_here(campaign_id: int | None, parts: int, now: datetime) -> datetime:
-    """The campaign's pace and the sender's clock moved in Python (SQLite: the claim's
-    transaction holds the database's one write lock, so nobody moves them meanwhile)."""
+def _pace_here(row: Any, now: datetime) -> datetime:
+    """The campaign's pace and the sender's clock, as the claim returned them, moved in
+    Python (SQLite: the claim's transaction holds the database's one write lock, so
+    nobody moves them meanwhile)."""
     at = now
-    if campaign_id is not None:
-        next_at, rate = db.session.execute(select(Campaign.next_send_at, Campaign.rate_per_minute)
-                                           .where(Campaign.id == campaign_id)).one()
-        at, free = pace(next_at, now, max(rate, 1) / 60)
-        db.session.execute(update(Campaign).where(Campaign.id == campaign_id)
+    if row.campaign_id is not None:
+        at, free = pace(row.next_send_at, now, max(row.rate_per_minute, 1) / 60)
+        db.session.execute(update(Campaign).where(Campaign.id == row.campaign_id)
                            .values(next_send_at=free))
     per_second = current_app.config["SMS_SENDER_PER_SECOND"]
     if per_second > 0:
-        name = sender_name()
-        clock = db.session.scalar(select(SenderClock.next_at).where(SenderClock.sender == name))
-        at, free = pace(clock, at, per_second, parts)
-        db.session.execute(update(SenderClock).where(SenderClock.sender == name)
+        at, free = pace(row.clock, at, per_second, row.parts)
+        db.session.execute(update(SenderClock).where(SenderClock.sender == sender_name())
                            .values(next_at=free))
     return at
 
