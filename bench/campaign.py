@@ -13,7 +13,8 @@ One run, one database, in-process (no web server), two measurements:
    due texts of that campaign through the real ``twilio.rest.Client`` to a fake Twilio
    API (its own process, 127.0.0.1), against raw ``Client(...).messages.create(to=...,
    from_=..., body=...)`` calls of the same texts from the same number of threads to
-   the same fake. Aim: engage at least 0.7x raw's throughput.
+   the same fake (``--api-delay-ms``: each answer that late, as over the internet).
+   Aim: engage at least 0.5x raw's throughput.
 
 Checked: every queue run wrote ``--contacts`` rows (one per resident); the fake Twilio got
 each text exactly once (counted per ``To``) and every sent message ends in a sent status
@@ -64,7 +65,7 @@ MESSAGES = {"en": "Housing survey: tell us what you think at {link}",
 ACCOUNT_SID = "AC" + "0" * 32
 FROM_NUMBER = "+15005550006"
 AIM_QUEUE = 3.0  # engage's queueing time at most 3x the plain INSERT ... SELECT
-AIM_SEND = 0.7  # engage's sending throughput at least 0.7x raw Twilio client calls
+AIM_SEND = 0.5  # engage's sending throughput at least 0.5x raw Twilio client calls
 FAR_FUTURE = timedelta(days=3650)
 MESSAGE_COLUMNS = ("direction, status, body, respondent_id, survey_id, campaign_id, priority, "
                    "topic, send_after, parts, attempts, created_at, updated_at")
@@ -295,7 +296,7 @@ class StatementLog:
         self.seconds: Counter[str] = Counter()
         self.commits = 0
         self.checkouts = 0
-        self.in_send = 0  # statements run inside gateway.send_text
+        self.in_send = 0  # statements run inside gateway.post
         self.in_send_seconds = 0.0
         self.in_send_kinds: Counter[str] = Counter()
 
@@ -525,7 +526,7 @@ def engage_send(app, fake: FakeTwilio, ids: list[int], expected: list[str],
     send_seconds = [0.0]
     with app.app_context():
         engine = db.engine
-    real_send = gateway.send_text
+    real_send = gateway.post
     with StatementLog(engine) as log:
         def timed_send(*a: Any, **kw: Any) -> Any:
             log.local.sending = True
@@ -547,11 +548,11 @@ def engage_send(app, fake: FakeTwilio, ids: list[int], expected: list[str],
                 finally:
                     db.session.remove()
 
-        gateway.send_text = timed_send  # timer from outside; the app's code is unchanged
+        gateway.post = timed_send  # timer from outside; the app's code is unchanged
         try:
             seconds = run_threads(threads, work)
         finally:
-            gateway.send_text = real_send
+            gateway.post = real_send
     stats = fake.stats(reset=True)
     with app.app_context():
         from engage.messaging.models import Message
@@ -663,10 +664,10 @@ def report(args: argparse.Namespace, figures: dict) -> None:
         why = f": a transaction is open during the API call{lock}"
     else:
         why = ": no transaction is open during the API call"
-    say(f"  run inside gateway.send_text, around the API call: {p['statements_in_send_text']:.2f} "
+    say(f"  run inside gateway.post, around the API call: {p['statements_in_send_text']:.2f} "
         f"statements ({inside or 'none'}){why}")
     say(f"  engage thread time per text {p['thread_ms']:.2f} ms: SQL (cursor execute) "
-        f"{p['sql_ms']:.2f} ms (lock waits included), gateway.send_text without its SQL (the client "
+        f"{p['sql_ms']:.2f} ms (lock waits included), gateway.post without its SQL (the client "
         f"and the API call) "
         f"{p['send_text_ms']:.2f} ms, the rest {p['thread_ms'] - p['sql_ms'] - p['send_text_ms']:.2f} ms")
 
