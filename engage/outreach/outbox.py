@@ -261,8 +261,19 @@ def record(claim: Claim, result: gateway.SendResult, now: datetime) -> str:
             responses.set_opted_out(respondent, True)
     elif result.outcome is gateway.Outcome.SENT:
         _await_reply(claim, now)
-    db.session.execute(update(Message).where(Message.id == claim.message_id).values(**changes))
+    db.session.connection().execute(_outcome_statement(tuple(changes)),
+                                    {**changes, "message_id": claim.message_id})
     return str(changes["status"])
+
+
+@cache
+def _outcome_statement(columns: tuple[str, ...]) -> Executable:
+    """The outcome's ``UPDATE`` of the message, built once per set of columns written and
+    executed with bound parameters on the session's connection (a Core statement: the
+    ORM has nothing loaded to keep in step)."""
+    table = Message.__table__
+    return (update(table).where(table.c.id == bindparam("message_id"))
+            .values({name: bindparam(name, type_=table.c[name].type) for name in columns}))
 
 
 def _slow_down(now: datetime) -> None:
