@@ -199,7 +199,9 @@ def claim_next(now: datetime, current: Plan | None = None) -> Claim | None:
     cfg = current_app.config
     per_second = cfg["SMS_SENDER_PER_SECOND"]
     dialect = db.session.get_bind().dialect.name
-    row = db.session.execute(_claim_statement(dialect, per_second > 0), {
+    # On the session's connection: the statement is Core's to run (nothing loaded to
+    # keep in step), without the ORM's per-execution bookkeeping.
+    row = db.session.connection().execute(_claim_statement(dialect, per_second > 0), {
         "now": now, "lone": current.lone, "campaigns": list(current.campaigns),
         "sender_name": sender_name(), "per_second": per_second}).first()
     if row is None:
