@@ -579,6 +579,8 @@ def engage_send(app, fake: FakeTwilio, ids: list[int], expected: list[str],
             "send_text_ms": 1000 * (send_seconds[0] - log.in_send_seconds) / n,
             "thread_ms": 1000 * seconds * threads / n,
             "by_kind": {k: log.kinds[k] / n for k in sorted(log.kinds, key=lambda k: -log.kinds[k])},
+            "sql_ms_by_kind": {k: 1000 * log.seconds[k] / n
+                               for k in sorted(log.seconds, key=lambda k: -log.seconds[k])},
         },
     }
 
@@ -666,6 +668,8 @@ def report(args: argparse.Namespace, figures: dict) -> None:
         why = ": no transaction is open during the API call"
     say(f"  run inside gateway.post, around the API call: {p['statements_in_send_text']:.2f} "
         f"statements ({inside or 'none'}){why}")
+    by_time = ", ".join(f"{k} {v:.2f}" for k, v in p["sql_ms_by_kind"].items())
+    say(f"  engage SQL ms per text by statement (cursor execute, lock waits included): {by_time}")
     say(f"  engage thread time per text {p['thread_ms']:.2f} ms: SQL (cursor execute) "
         f"{p['sql_ms']:.2f} ms (lock waits included), gateway.post without its SQL (the client "
         f"and the API call) "
