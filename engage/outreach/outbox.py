@@ -5,8 +5,10 @@ A worker takes a due text in one statement that marks it *sending* and returns w
 call needs (body, the number's token, the resident's opt-out); on PostgreSQL the same
 statement moves the campaign's pace and the sender's clock (SQLite, with no writes in a
 WITH clause, moves them in the same transaction, one statement each; its one writer at
-a time keeps them right). That is committed before the API call; what Twilio said and,
-for an invitation, the resident's conversation are the second commit. A text found
+a time keeps them right). That is committed before the API call (on PostgreSQL the
+pump claims on an autocommit connection: the server commits the claim as it ends);
+what Twilio said and, for an invitation, the resident's conversation are the second
+commit. A text found
 *sending* with no sid after a crash may have reached Twilio, so it goes to staff review
 and is never sent blindly again (a late status callback still settles it). A text waits
 for its slot already marked *sending*, so a crash in that wait also sends it to review:
