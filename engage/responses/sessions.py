@@ -8,12 +8,17 @@ so the SMS and voice adapters are left with their transport.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engage.core.i18n import language_name
 from engage.engine import State, SurveySpec
 from engage.engine.session import (
+    INVITABLE,
     Apply,
     Decision,
     Invite,
@@ -218,8 +223,46 @@ def _moved(stored: datetime | None, now: datetime | None) -> bool:
     return stored is None or now is None or not timedelta(0) <= now - stored < timedelta(minutes=1)
 
 
-def invite(respondent: Respondent, survey_id: int, now: datetime) -> None:
+@cache
+def _invite_upsert(dialect: str) -> Any:
+    """The invitation's upsert, built once per database kind, executed with bound
+    parameters: a fresh conversation, or one in a stage an invitation moves at once moved
+    (the machine's own decision for a fresh session); RETURNING nothing when the row is
+    mid-survey and left to the machine."""
+    table = Conversation.__table__
+    moved = {name: bindparam(name, type_=table.c[name].type) for name in
+             ("channel", "stage", "survey_id", "response_id", "last_activity_at")}
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect](table)
+    return (insert.values(respondent_id=bindparam("respondent_id"),
+                          locale=bindparam("locale", type_=table.c.locale.type),
+                          silences=bindparam("silences"), **moved)
+            .on_conflict_do_update(index_elements=["respondent_id"],
+                                   set_={**moved,
+                                         "locale": func.coalesce(insert.excluded.locale,
+                                                                 table.c.locale)},
+                                   where=table.c.stage.in_([str(s) for s in INVITABLE]))
+            .returning(table.c.id))
+
+
+def invite(respondent_id: int, survey_id: int, now: datetime, locale: str | None) -> None:
     """An invitation was texted: the resident's next reply enters that survey, unless
-    they are in the middle of another conversation."""
+    they are in the middle of another conversation. ``locale``: the resident's.
+
+    One upsert when the machine's answer does not depend on the row (no conversation yet,
+    or one in a stage an invitation moves at once): the values are the machine's own
+    decision for a fresh session. Otherwise (mid-survey: has it lapsed?) the machine
+    decides on the locked row, as for any turn."""
+    fresh = handle(Session(Channel.SMS, locale=locale), Invite(survey_id),
+                   Facts(Channel.SMS, respondent_id), now).session
+    upsert = _invite_upsert(db.session.get_bind().dialect.name)
+    params = {"respondent_id": respondent_id, "locale": locale, "silences": fresh.silences,
+              "channel": str(fresh.channel), "stage": str(fresh.stage),
+              "survey_id": fresh.survey_id, "response_id": fresh.response_id,
+              "last_activity_at": fresh.last_activity}
+    # On the session's connection: a Core statement, no ORM bookkeeping (nothing loaded).
+    if db.session.connection().execute(upsert, params).first() is not None:
+        return
+    respondent = db.session.get(Respondent, respondent_id)
+    assert respondent is not None
     conv, session, facts = load(Channel.SMS, respondent)
     store(conv, handle(session, Invite(survey_id), facts, now), facts, respondent)
