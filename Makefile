@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 LOCALES := es vi tl zh_Hans ar en
 
-.PHONY: run test test-pg test-at lint translations bench screenshots lock
+.PHONY: run test test-pg test-at lint translations bench bench-quick screenshots lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,14 +75,16 @@ translations: $(VENV)/.deps
 	$(BIN)/python -m engage.core.catalogs fill-english translations/en/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile -d translations --statistics
 
-## bench: each benchmark runs the project's path and its baselines in one run (bench/README.md)
+## bench: each benchmark runs the project's path and its baselines in one run, then every
+## RATIO line together (bench/README.md). SQLite unless BENCH_DATABASE_URL names a
+## PostgreSQL database of their own, which they WIPE (never `test`).
+BENCH_ARGS = $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 bench: $(VENV)/.dev-deps
-	$(BIN)/python bench/web_submit.py
-	$(BIN)/python bench/sms_webhook.py
-	$(BIN)/python bench/voice_webhook.py
-	$(BIN)/python bench/results.py
-	$(BIN)/python bench/campaign.py
-	$(BIN)/python bench/import_contacts.py
+	$(BIN)/python bench/all.py $(BENCH_ARGS)
+
+## bench-quick: the same with tiny sizes, checks only, no aim judged (what CI runs)
+bench-quick: $(VENV)/.dev-deps
+	$(BIN)/python bench/all.py --quick $(BENCH_ARGS)
 
 ## screenshots: a survey page at phone width in each shipped language (docs/screenshots/)
 screenshots: $(VENV)/.dev-deps

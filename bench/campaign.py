@@ -13,7 +13,8 @@ One run, one database, in-process (no web server), two measurements:
    due texts of that campaign through the real ``twilio.rest.Client`` to a fake Twilio
    API (its own process, 127.0.0.1), against raw ``Client(...).messages.create(to=...,
    from_=..., body=...)`` calls of the same texts from the same number of threads to
-   the same fake. Aim: engage at least 0.7x raw's throughput.
+   the same fake (``--api-delay-ms``: each answer that late, as over the internet).
+   Aim: engage at least 0.5x raw's throughput.
 
 Checked: every queue run wrote ``--contacts`` rows (one per resident); the fake Twilio got
 each text exactly once (counted per ``To``) and every sent message ends in a sent status
@@ -64,7 +65,8 @@ MESSAGES = {"en": "Housing survey: tell us what you think at {link}",
 ACCOUNT_SID = "AC" + "0" * 32
 FROM_NUMBER = "+15005550006"
 AIM_QUEUE = 3.0  # engage's queueing time at most 3x the plain INSERT ... SELECT
-AIM_SEND = 0.7  # engage's sending throughput at least 0.7x raw Twilio client calls
+AIM_SEND = 0.5  # engage's sending throughput at least 0.5x raw Twilio client calls
+QUICK = {"contacts": 500, "send": 100, "rounds": 1}
 FAR_FUTURE = timedelta(days=3650)
 MESSAGE_COLUMNS = ("direction, status, body, respondent_id, survey_id, campaign_id, priority, "
                    "topic, send_after, parts, attempts, created_at, updated_at")
@@ -295,7 +297,7 @@ class StatementLog:
         self.seconds: Counter[str] = Counter()
         self.commits = 0
         self.checkouts = 0
-        self.in_send = 0  # statements run inside gateway.send_text
+        self.in_send = 0  # statements run inside gateway.post
         self.in_send_seconds = 0.0
         self.in_send_kinds: Counter[str] = Counter()
 
@@ -525,7 +527,7 @@ def engage_send(app, fake: FakeTwilio, ids: list[int], expected: list[str],
     send_seconds = [0.0]
     with app.app_context():
         engine = db.engine
-    real_send = gateway.send_text
+    real_send = gateway.post
     with StatementLog(engine) as log:
         def timed_send(*a: Any, **kw: Any) -> Any:
             log.local.sending = True
@@ -547,11 +549,11 @@ def engage_send(app, fake: FakeTwilio, ids: list[int], expected: list[str],
                 finally:
                     db.session.remove()
 
-        gateway.send_text = timed_send  # timer from outside; the app's code is unchanged
+        gateway.post = timed_send  # timer from outside; the app's code is unchanged
         try:
             seconds = run_threads(threads, work)
         finally:
-            gateway.send_text = real_send
+            gateway.post = real_send
     stats = fake.stats(reset=True)
     with app.app_context():
         from engage.messaging.models import Message
@@ -578,6 +580,8 @@ def engage_send(app, fake: FakeTwilio, ids: list[int], expected: list[str],
             "send_text_ms": 1000 * (send_seconds[0] - log.in_send_seconds) / n,
             "thread_ms": 1000 * seconds * threads / n,
             "by_kind": {k: log.kinds[k] / n for k in sorted(log.kinds, key=lambda k: -log.kinds[k])},
+            "sql_ms_by_kind": {k: 1000 * log.seconds[k] / n
+                               for k in sorted(log.seconds, key=lambda k: -log.seconds[k])},
         },
     }
 
@@ -628,7 +632,7 @@ def report(args: argparse.Namespace, figures: dict) -> None:
         spread = ", ".join(f"{r['seconds']:.3f}" for r in runs)
         say(f"  {label} {median([r['seconds'] for r in runs]):8.3f}  ({spread})  "
             f"{', '.join(str(r['rows']) for r in runs)}")
-    ok = "met" if q["ratio"] <= AIM_QUEUE else "NOT met"
+    ok = harness.verdict(q["ratio"] <= AIM_QUEUE, args.quick)
     say(f"  engage/baseline {q['ratio']:.2f}x  (median over rounds; aim <= {AIM_QUEUE:g}x: {ok})")
     last = q["engage"][-1]
     say(f"  engage, last round: start_campaign {last['start_s']:.3f} s + commit {last['commit_s']:.3f} s; "
@@ -647,7 +651,7 @@ def report(args: argparse.Namespace, figures: dict) -> None:
         spread = ", ".join(f"{r['rate']:.0f}" for r in runs)
         say(f"  {label:<44} {median([r['seconds'] for r in runs]):7.3f} "
             f"{median([r['rate'] for r in runs]):8.1f}  ({spread})")
-    ok = "met" if s["ratio"] >= AIM_SEND else "NOT met"
+    ok = harness.verdict(s["ratio"] >= AIM_SEND, args.quick)
     say(f"  engage/raw {s['ratio']:.2f}x  (median over rounds; aim >= {AIM_SEND:g}x: {ok})")
     if s["raw_new_client"]:
         say(f"  raw with a new Client per text / raw: {s['new_client_ratio']:.2f}x")
@@ -663,10 +667,12 @@ def report(args: argparse.Namespace, figures: dict) -> None:
         why = f": a transaction is open during the API call{lock}"
     else:
         why = ": no transaction is open during the API call"
-    say(f"  run inside gateway.send_text, around the API call: {p['statements_in_send_text']:.2f} "
+    say(f"  run inside gateway.post, around the API call: {p['statements_in_send_text']:.2f} "
         f"statements ({inside or 'none'}){why}")
+    by_time = ", ".join(f"{k} {v:.2f}" for k, v in p["sql_ms_by_kind"].items())
+    say(f"  engage SQL ms per text by statement (cursor execute, lock waits included): {by_time}")
     say(f"  engage thread time per text {p['thread_ms']:.2f} ms: SQL (cursor execute) "
-        f"{p['sql_ms']:.2f} ms (lock waits included), gateway.send_text without its SQL (the client "
+        f"{p['sql_ms']:.2f} ms (lock waits included), gateway.post without its SQL (the client "
         f"and the API call) "
         f"{p['send_text_ms']:.2f} ms, the rest {p['thread_ms'] - p['sql_ms'] - p['send_text_ms']:.2f} ms")
 
@@ -706,7 +712,7 @@ def summary_line(figures: dict) -> str:
 # -- main ------------------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = harness.database_parser(__doc__)
+    ap = harness.database_parser(__doc__, QUICK)
     ap.add_argument("--contacts", type=int, default=100_000, help="contacts, texts queued (100000)")
     ap.add_argument("--send", type=int, default=3000, help="texts sent per round (3000)")
     ap.add_argument("--threads", type=int, default=4, help="sending threads, both sides (4)")
@@ -719,7 +725,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="the fake Twilio waits this long before answering each send (0)")
     ap.add_argument("--no-new-client", action="store_true",
                     help="skip the informative raw run with a new Client per text")
-    args = ap.parse_args(argv)
+    args = harness.parse_quick(ap, argv, QUICK)
     if not 1 <= args.contacts <= 1_000_000:
         ap.error("--contacts must be 1..1000000")
     if not 1 <= args.rounds <= 10 or not 1 <= args.threads <= 64:
@@ -807,6 +813,17 @@ def run(args: argparse.Namespace, url: str, queue_dir: str) -> tuple[dict, int]:
     figures["checks_ok"] = ok
     figures["loadavg_after"] = os.getloadavg()[0]
     figures["summary"] = summary_line(figures)
+    q, s = figures["queue"], figures["send"]
+    figures["ratios"] = [
+        harness.ratio_line("campaign", "queue:engage/baseline", q["ratio"], f"aim <= {AIM_QUEUE:g}",
+                           q["ratio"] <= AIM_QUEUE, args.quick,
+                           f"seconds engage {q['engage_s']:.3f} baseline {q['baseline_s']:.3f}, "
+                           f"{args.contacts:,} texts queued"),
+        harness.ratio_line("campaign", "send:engage/raw", s["ratio"], f"aim >= {AIM_SEND:g}",
+                           s["ratio"] >= AIM_SEND, args.quick,
+                           f"texts/s engage {s['engage_rate']:.0f} raw {s['raw_rate']:.0f}, "
+                           f"{args.send:,} texts, {args.threads} threads"),
+    ]
     return figures, 0 if ok else 1
 
 

@@ -26,6 +26,7 @@ import multiprocessing as mp
 import os
 import queue
 import random
+import re
 import shutil
 import signal
 import socket
@@ -859,8 +860,8 @@ def print_webhook_aims(figures: dict, phases: dict[str, dict], args: argparse.Na
     """The ratios against the aims; ``unit``: what one request is ("text")."""
     e = phases["engage"]
     aim, aim_p99 = figures["aim_engage_over_store"], figures["aim_p99_ms"]
-    ratio_ok = "met" if figures["engage_over_store"] >= aim else "NOT met"
-    p99_ok = "met" if e["p99_ms"] <= aim_p99 else "NOT met"
+    ratio_ok = verdict(figures["engage_over_store"] >= aim, args.quick)
+    p99_ok = verdict(e["p99_ms"] <= aim_p99, args.quick)
     print(f"engage/store {figures['engage_over_store']:.2f}x  (aim >= {aim:.1f}x: {ratio_ok})")
     print(f"engage/fixed {figures['engage_over_fixed']:.2f}x  (informative: a commit per {unit} "
           f"caps any correct webhook well below fixed)")
@@ -877,10 +878,93 @@ def webhook_summary(name: str, figures: dict, phases: dict[str, dict], unit: str
             f"engage p50 {e['p50_ms']:.1f} ms, p99 {e['p99_ms']:.1f} ms")
 
 
+# -- quick mode and the RATIO lines -------------------------------------------------
+
+#: What every verdict says in quick mode: tiny sizes, short windows, aims never judged.
+QUICK_NOTE = "quick: figures not meaningful"
+#: --quick for the gunicorn benchmarks (web, SMS, voice): a second per endpoint.
+GUNICORN_QUICK = {"duration": 1.0, "warmup": 0.3, "concurrency": 4, "processes": 2, "rounds": 1}
+
+
+def add_quick_argument(ap: argparse.ArgumentParser, quick: dict[str, object]) -> None:
+    """``--quick``: the ``quick`` option values replace the defaults (see :func:`parse_quick`)."""
+    sizes = " ".join(f"--{k.replace('_', '-')} {v:g}" if isinstance(v, float) else
+                     f"--{k.replace('_', '-')} {v}" for k, v in quick.items())
+    ap.add_argument("--quick", action="store_true",
+                    help=f"tiny sizes and short windows ({sizes}; options given still win), for CI: "
+                         "every check still runs and sets the exit status, no aim is judged")
+
+
+def parse_quick(ap: argparse.ArgumentParser, argv: list[str] | None,
+                quick: dict[str, object]) -> argparse.Namespace:
+    """``argv`` parsed; with ``--quick``, parsed again with ``quick`` as the defaults, so
+    an option given on the command line keeps its value."""
+    args = ap.parse_args(argv)
+    if args.quick:  # argparse leaves what the namespace holds unless an option is given
+        args = ap.parse_args(argv, namespace=argparse.Namespace(**quick))
+    return args
+
+
+def verdict(met: bool, quick: bool) -> str:
+    """An aim's verdict: "met", "NOT met", or :data:`QUICK_NOTE` in quick mode."""
+    if quick:
+        return QUICK_NOTE
+    return "met" if met else "NOT met"
+
+
+#: ``RATIO <benchmark> <name> <value> (<aim>: <verdict>) <details>``: one per ratio, the
+#: last lines a benchmark prints; ``bench/all.py`` collects them.
+RATIO_RE = re.compile(r"^RATIO (?P<bench>\S+) (?P<name>\S+) (?P<value>\S+) "
+                      r"\((?P<aim>[^:()]+): (?P<verdict>[^()]+)\)(?: (?P<details>.*))?$")
+
+
+def ratio_line(bench: str, name: str, value: float, aim: str, met: bool, quick: bool,
+               details: str = "") -> str:
+    """The one format of a benchmark's summary line per ratio, e.g. ``RATIO web_submit
+    engage/store 0.41 (aim >= 0.6: NOT met) p99 engage 88.1 ms store 31.2 ms``."""
+    line = f"RATIO {bench} {name} {value:.2f} ({aim}: {verdict(met, quick)})"
+    return f"{line} {details}" if details else line
+
+
+def parse_ratio_line(line: str) -> dict[str, str] | None:
+    """A RATIO line's fields (bench, name, value, aim, verdict, details), or None."""
+    match = RATIO_RE.match(line.rstrip("\n"))
+    return match.groupdict() if match else None
+
+
+def print_ratio_lines(lines: list[str], json_mode: bool = False) -> None:
+    """The RATIO lines, last: on stdout, or on stderr with --json (stdout is the JSON)."""
+    for line in lines:
+        print(line, file=sys.stderr if json_mode else sys.stdout, flush=True)
+
+
+#: The issue's aims for the answer paths (web, SMS, voice): engage at least 0.6x store,
+#: and engage's p99 at most 50 ms where store's own p99 is under 25 ms.
+ANSWER_AIM = 0.6
+ANSWER_AIM_P99_MS = 50.0
+ANSWER_STORE_P99_MS = 25.0
+
+
+def answer_path_ratio(bench: str, phases: dict[str, dict], quick: bool) -> str:
+    """The RATIO line of an answer path: engage/store, both p99s, the issue's aims."""
+    e, s = phases["engage"], phases["store"]
+    value = ratio(e, s)
+    p99s = f"p99 engage {e['p99_ms']:.1f} ms store {s['p99_ms']:.1f} ms"
+    if s["p99_ms"] < ANSWER_STORE_P99_MS:
+        aim = f"aim >= {ANSWER_AIM:g} and p99 <= {ANSWER_AIM_P99_MS:g} ms"
+        met = value >= ANSWER_AIM and e["p99_ms"] <= ANSWER_AIM_P99_MS
+        return ratio_line(bench, "engage/store", value, aim, met, quick, p99s)
+    note = f"(p99 aim not applicable: store p99 >= {ANSWER_STORE_P99_MS:g} ms)"
+    return ratio_line(bench, "engage/store", value, f"aim >= {ANSWER_AIM:g}", value >= ANSWER_AIM,
+                      quick, f"{p99s} {note}")
+
+
 # -- command line --------------------------------------------------------------------
 
-def add_common_arguments(ap: argparse.ArgumentParser, endpoints: str) -> None:
-    """The options every benchmark takes; ``endpoints`` names them for --rounds."""
+def add_common_arguments(ap: argparse.ArgumentParser, endpoints: str,
+                         quick: dict[str, object] | None = None) -> None:
+    """The options every benchmark takes; ``endpoints`` names them for --rounds, ``quick``
+    (default :data:`GUNICORN_QUICK`) is what --quick sets."""
     ap.add_argument("--database-url", default=None,
                     help="default: a SQLite file in a temporary directory. A PostgreSQL "
                          "database is WIPED (e.g. postgresql://127.0.0.1/engage_bench)")
@@ -895,6 +979,7 @@ def add_common_arguments(ap: argparse.ArgumentParser, endpoints: str) -> None:
                          "more rounds even out a machine whose load changes")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    add_quick_argument(ap, GUNICORN_QUICK if quick is None else quick)
 
 
 def check_common_arguments(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -988,10 +1073,11 @@ def resident_webhook_main(name: str, doc: str, argv: list[str] | None, *, unit: 
     ``unit`` names the residents ("phones", "calls")."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common_arguments(ap, "fixed, store, engage")
+    quick = {**GUNICORN_QUICK, unit: 40}
+    add_common_arguments(ap, "fixed, store, engage", quick)
     ap.add_argument(f"--{unit}", type=int, default=1000, help=unit_help)
     ap.add_argument("--questions", type=int, default=30, help="questions in the bench survey (30)")
-    args = ap.parse_args(argv)
+    args = parse_quick(ap, argv, quick)
     check_common_arguments(ap, args)
     count = getattr(args, unit)
     if not (args.concurrency <= count <= MAX_PHONES // 2):
@@ -1056,6 +1142,7 @@ def guarded_main(name: str, args: argparse.Namespace, url: str,
             print(json.dumps(finite(figures), indent=2, default=str))
         else:
             report(figures)
+        print_ratio_lines(figures.get("ratios", []), args.json)
         return code
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
@@ -1071,9 +1158,10 @@ def guarded_main(name: str, args: argparse.Namespace, url: str,
                 shutil.rmtree(path, ignore_errors=True)
 
 
-def database_parser(doc: str) -> argparse.ArgumentParser:
+def database_parser(doc: str, quick: dict[str, object]) -> argparse.ArgumentParser:
     """A database benchmark's arguments: which database, --force to wipe one in use,
-    --json; the benchmark adds its own."""
+    --json, --quick (``quick``: what it sets, see :func:`parse_quick`); the benchmark adds
+    its own."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database-url", default=None,
@@ -1082,5 +1170,6 @@ def database_parser(doc: str) -> argparse.ArgumentParser:
     ap.add_argument("--force", action="store_true",
                     help="wipe PostgreSQL even with other sessions on it")
     ap.add_argument("--json", action="store_true", help="figures as JSON on stdout")
+    add_quick_argument(ap, quick)
     return ap
 

@@ -76,6 +76,7 @@ SMALL_SLUG = "bench-results-small"
 BY = "race_alone"
 AIM_RATIO = 2.0  # the app at most 2x the plain GROUP BY
 AIM_MB = 300.0  # peak memory of the process
+QUICK = {"responses": 3000, "rounds": 1, "export_small": 500}
 SECRET = "engage-bench-results-secret-not-for-production"  # bench only
 PASSWORD = "bench horse battery staple"  # bench only
 FIXTURES = ROOT / "tests" / "demographics" / "fixtures"
@@ -869,9 +870,13 @@ def breakdown(app, survey_id: int) -> dict[str, Any]:  # type: ignore[no-untyped
         ("seconds", "calls", "statements", "sql_seconds"), 0))
     restore: list[tuple[object, str, object]] = []
     stack = ["(outside these functions)"]
+    not_found: list[str] = []  # the app moved on: said in the report, not a failure
 
-    def wrap(module: object, name: str, label: Callable[..., str]) -> None:
-        original = getattr(module, name)
+    def wrap(module: Any, name: str, label: Callable[..., str]) -> None:
+        original = getattr(module, name, None)
+        if original is None:
+            not_found.append(f"{module.__name__}.{name}")
+            return
 
         def timed_call(*args: Any, **kwargs: Any) -> Any:
             stack.append(label(*args, **kwargs))
@@ -941,6 +946,7 @@ def breakdown(app, survey_id: int) -> dict[str, Any]:  # type: ignore[no-untyped
         "sql": {"statements": sum(int(c["statements"]) for c in spent.values()),
                 "execute_seconds": sum(c["sql_seconds"] for c in spent.values())},
         "slowest_statements": [{"seconds": t, "in": f, "sql": q} for t, f, q in slowest[:6]],
+        "not_found": not_found,
     }
 
 
@@ -1046,7 +1052,24 @@ BREAKDOWN_ORDER = ("compute_weights", "rake", "question_counts(by=race", "questi
                    "weighted_question_counts", "suppress", "counts_synthetic")
 
 
-def report(f: dict[str, Any], say: Callable[..., None]) -> None:
+def ratio_lines(f: dict[str, Any], quick: bool) -> list[str]:
+    """The RATIO line: (a)'s median over (b)'s, both medians (the p50 of the rounds)."""
+    a, b = f["app"], f["baseline"]
+    return [harness.ratio_line(
+        "results", "engage/groupby", f["ratio_median"], f"aim <= {AIM_RATIO:g}",
+        f["ratio_median"] <= AIM_RATIO, quick,
+        f"p50 engage {a['median_seconds']:.3f} s groupby {b['median_seconds']:.3f} s, "
+        f"{f['questions']} questions by {BY}, {f['responses']:,} responses"),
+        harness.ratio_line(
+            "results", "one:engage/groupby",
+            f["one"]["median_seconds"] / f["one_baseline"]["median_seconds"],
+            f"aim p50 < {AIM_P50:g} s", f["aims"]["one_p50_met"], quick,
+            f"p50 engage {f['one']['median_seconds']:.3f} s groupby "
+            f"{f['one_baseline']['median_seconds']:.3f} s, one question ({ONE_KEY}) by {BY}, "
+            f"{f['responses']:,} responses")]
+
+
+def report(f: dict[str, Any], say: Callable[..., None], quick: bool = False) -> None:
     a, b = f["app"], f["baseline"]
     say(f"\n{f['database']}: {f['responses']:,} responses x {f['questions']} questions "
         f"(rows: {', '.join(f'{k} {v:,}' for k, v in f['load']['rows'].items())}; "
@@ -1062,16 +1085,16 @@ def report(f: dict[str, Any], say: Callable[..., None]) -> None:
         say(f"| {name} | {', '.join(f'{x:.2f}' for x in s['runs_seconds'])} | {s['best_seconds']:.2f} | "
             f"{s['median_seconds']:.2f} | {mb(s['rss_peak_mb'])} | {s['python_peak_mb']:.1f} MB |")
     say(f"\nratio a/b: best {f['ratio_best']:.1f}x, median {f['ratio_median']:.1f}x "
-        f"(aim <= {AIM_RATIO:g}x: {'met' if f['ratio_median'] <= AIM_RATIO else 'NOT met'})")
+        f"(aim <= {AIM_RATIO:g}x: {harness.verdict(f['ratio_median'] <= AIM_RATIO, quick)})")
     g, page = f["aggregates"], f["staff_page"]
     say(f"(a) median {a['median_seconds']:.3f} s (aim < {AIM_P50:g} s: "
-        f"{'met' if f['aims']['p50_met'] else 'NOT met'}); the whole staff results page: runs "
+        f"{harness.verdict(f['aims']['p50_met'], quick)}); the whole staff results page: runs "
         f"{', '.join(f'{x:.2f}' for x in page['runs_seconds'])} s (aim < {AIM_PAGE:g} s: "
-        f"{'met' if f['aims']['page_met'] else 'NOT met'})")
+        f"{harness.verdict(f['aims']['page_met'], quick)})")
     o, ob, oc = f["one"], f["one_baseline"], f["one_check"]
     say(f"(c) one question ({ONE_KEY}) x {f['by']}, public, weighted, as the app serves it: p50 "
         f"{o['median_seconds']:.3f} s (runs {', '.join(f'{x:.3f}' for x in o['runs_seconds'])}; aim < "
-        f"{AIM_P50:g} s: {'met' if f['aims']['one_p50_met'] else 'NOT met'}); (d) its plain GROUP BY: "
+        f"{AIM_P50:g} s: {harness.verdict(f['aims']['one_p50_met'], quick)}); (d) its plain GROUP BY: "
         f"p50 {ob['median_seconds']:.3f} s; ratio {o['median_seconds'] / ob['median_seconds']:.2f}x; "
         f"(c) against (d): {oc['equal']} equal, {oc['hidden']} hidden, {oc['different']} different")
     say(f"aggregates: full rebuild {g['rebuild_seconds']:.1f} s ({g['rebuilt_responses']:,} responses, "
@@ -1079,7 +1102,7 @@ def report(f: dict[str, Any], say: Callable[..., None]) -> None:
         f"{g['refresh_seconds']:.2f} s; check against a recount: {g['differences']} rows differ "
         f"({g['check_seconds']:.1f} s)")
     say(f"peak RSS of the process during (a): {mb(a['rss_peak_mb'])} (it held {mb(a['rss_start_mb'])} "
-        f"before; aim < {AIM_MB:g} MB: {'met' if (a['rss_peak_mb'] or 0) < AIM_MB else 'NOT met'}); "
+        f"before; aim < {AIM_MB:g} MB: {harness.verdict((a['rss_peak_mb'] or 0) < AIM_MB, quick)}); "
         f"peak RSS = VmHWM reset before each run; ru_maxrss for the whole process {f['maxrss_mb']:.0f} MB")
     c = f["check"]
     say(f"check (a) against (b): {c['equal']} counts equal, {c['means_equal']} means equal, "
@@ -1102,6 +1125,8 @@ def report(f: dict[str, Any], say: Callable[..., None]) -> None:
         say(f"  SQL in all: {sql['statements']} statements, cursor execute time "
             f"{sql['execute_seconds']:.2f} s ({100 * sql['execute_seconds'] / d['total_seconds']:.0f}% "
             f"of the run); (b) runs {f['baseline_statements']}")
+        if d.get("not_found"):
+            say(f"  not timed, the app has no {', '.join(d['not_found'])} any more")
     e = f.get("export")
     say("")
     if not e or not e.get("available"):
@@ -1137,7 +1162,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="wipe PostgreSQL even with other sessions on it")
     ap.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
     ap.add_argument("--json", action="store_true", help="figures as JSON on stdout (report on stderr)")
-    args = ap.parse_args(argv)
+    harness.add_quick_argument(ap, QUICK)
+    args = harness.parse_quick(ap, argv, QUICK)
     if args.responses < 1 or args.rounds < 1:
         ap.error("--responses and --rounds must be at least 1")
 
@@ -1256,9 +1282,11 @@ def main(argv: list[str] | None = None) -> int:
         figures["machine"] = {"cpus": os.cpu_count(), "load_before": load_before,
                               "load_after": [round(x, 2) for x in os.getloadavg()],
                               "busy_before_pct": None if busy is None else round(100 * busy)}
-        report(figures, say)
+        figures["ratios"] = ratio_lines(figures, args.quick)
+        report(figures, say, args.quick)
         if args.json:
             print(json.dumps(finite(figures), indent=2, default=str))
+        harness.print_ratio_lines(figures["ratios"], args.json)
         return 1 if figures["check"]["different"] or figures["one_check"]["different"] else 0
     except KeyboardInterrupt:
         return 130

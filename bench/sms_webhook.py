@@ -271,8 +271,10 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dic
     summary = (f"{harness.webhook_summary('sms_webhook', figures, phases, 'texts')}; answers "
                f"{figures['answers_stored']} stored / {figures['answers_acknowledged']} acknowledged")
     figures["summary"] = summary
+    figures["ratios"] = [harness.answer_path_ratio("sms_webhook", phases, args.quick)]
     if args.json:
         print(json.dumps(harness.finite(figures), indent=2))
+        harness.print_ratio_lines(figures["ratios"], json_mode=True)
         return figures, 1 if lost else 0
     harness.print_run_header("Engage SMS webhook benchmark", figures, args, f"{args.phones} phones")
     print(f"setup: {setup['phones']} phones texted {KEYWORD} (untimed, through the same server) "
@@ -300,6 +302,7 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dic
     print(f"store:   {figures['store_200']} store texts answered 200, "
           f"{figures['bench_sms_rows']} bench_sms rows: {rows}")
     print(summary)
+    harness.print_ratio_lines(figures["ratios"])
     return figures, 1 if lost else 0
 
 

@@ -343,8 +343,10 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dic
     summary = (f"{harness.webhook_summary('voice_webhook', figures, phases, 'keys')}; answers "
                f"{figures['answers_stored']} stored / {figures['answers_acknowledged']} acknowledged")
     figures["summary"] = summary
+    figures["ratios"] = [harness.answer_path_ratio("voice_webhook", phases, args.quick)]
     if args.json:
         print(json.dumps(harness.finite(figures), indent=2))
+        harness.print_ratio_lines(figures["ratios"], json_mode=True)
         return figures, 1 if lost else 0
     harness.print_run_header("Engage voice webhook benchmark", figures, args,
                              f"{args.calls} calls")
@@ -378,6 +380,7 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], raw: dic
     print(f"store:   {figures['store_200']} store requests answered 200, "
           f"{figures['bench_voice_rows']} bench_voice rows: {rows}")
     print(summary)
+    harness.print_ratio_lines(figures["ratios"])
     return figures, 1 if lost else 0
 
 

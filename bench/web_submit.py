@@ -301,9 +301,11 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], stored: 
                f"{figures['engage_over_bare']:.2f}x bare ({b['throughput_rps']:.1f} req/s); "
                f"p99 engage {e['p99_ms']:.1f} ms")
     figures["summary"] = summary
+    figures["ratios"] = [harness.answer_path_ratio("web_submit", phases, args.quick)]
     lost = figures["answers_lost"] != 0 or figures["bench_rows"] != figures["store_200"]
     if args.json:
         print(json.dumps(harness.finite(figures), indent=2))
+        harness.print_ratio_lines(figures["ratios"], json_mode=True)
         return figures, 1 if lost else 0
     print(f"\nEngage web answer benchmark: {figures['database']}, gunicorn {args.workers} sync "
           f"workers, {args.concurrency} connections in {figures['client_processes']} client "
@@ -318,7 +320,7 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], stored: 
                              {"engage/store": figures["engage_over_store_by_round"]})
     harness.print_error_samples(phases, KINDS)
     print()
-    verdict = "met" if figures["aim_met"] else "NOT met"
+    verdict = harness.verdict(figures["aim_met"], args.quick)
     print(f"engage/store {figures['engage_over_store']:.2f}x  (aim >= {AIM:.1f}x: {verdict})")
     print(f"engage/bare  {figures['engage_over_bare']:.2f}x  (informative: a commit per request "
           f"caps any correct endpoint near 1/4 of bare)")
@@ -333,6 +335,7 @@ def report(args: argparse.Namespace, url: str, phases: dict[str, dict], stored: 
     print(f"store:   {figures['store_200']} store POSTs answered 200, "
           f"{figures['bench_rows']} bench_row rows: {rows}")
     print(summary)
+    harness.print_ratio_lines(figures["ratios"])
     return figures, 1 if lost else 0
 
 
@@ -343,7 +346,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     harness.add_common_arguments(ap, "bare, store, engage")
     ap.add_argument("--questions", type=int, default=30, help="questions in the bench survey (30)")
-    args = ap.parse_args(argv)
+    args = harness.parse_quick(ap, argv, harness.GUNICORN_QUICK)
     harness.check_common_arguments(ap, args)
     if not (1 <= args.questions <= 200):
         ap.error("--questions must be 1..200")

@@ -42,6 +42,10 @@ class Stage(StrEnum):
     DONE = "done"
 
 
+#: Stages an invitation moves at once; from any other, only once the session lapsed.
+INVITABLE = frozenset({Stage.IDLE, Stage.DONE, Stage.INVITED})
+
+
 # -- what the machine is given --------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -303,7 +307,7 @@ def _invited(session: Session, event: Invite, facts: Facts, now: datetime) -> De
     """An invitation sent: a reply starts that survey, unless the resident is in the
     middle of another conversation that has not lapsed."""
     current = facts.survey(session.survey_id) if session.survey_id else None
-    busy = session.stage not in (Stage.IDLE, Stage.DONE, Stage.INVITED)
+    busy = session.stage not in INVITABLE
     if busy and not _lapsed(session, current, now):
         return Decision(session)
     return Decision(replace(session, stage=Stage.INVITED, survey_id=event.survey_id,

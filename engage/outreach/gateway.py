@@ -40,6 +40,8 @@ class SendResult:
     outcome: Outcome
     sid: str | None = None
     error_code: str | None = None
+    #: The message's status to record: Twilio's ("queued"), or ours.
+    status: str = "failed"
 
 
 def twilio_configured() -> bool:
@@ -66,51 +68,59 @@ def client() -> Client:
     return cached[key]
 
 
-def status_callback(message: Message) -> str | None:
+def status_callback(message_id: int) -> str | None:
     """Our message id rides in the URL, so a status that beats the send call's answer
     still finds its message. Built without a request: workers send too."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if not base:
         return None
-    path = current_app.url_map.bind("").build("sms.status", {"m": message.id})
+    path = current_app.url_map.bind("").build("sms.status", {"m": message_id})
     return f"{base.rstrip('/')}{path}"
 
 
-def send_text(message: Message, respondent: Respondent, to_e164: str) -> SendResult:
-    """One attempt at sending ``message`` to ``to_e164``; updates the message row."""
-    if respondent.opted_out:
-        message.status = "opted_out"
-        return SendResult(Outcome.OPTED_OUT)
+def post(message_id: int, body: str, to_e164: str) -> SendResult:
+    """One attempt at sending ``body`` to ``to_e164``: the API call and what it means,
+    nothing written (the outbox records the outcome with its own statement)."""
     if not twilio_configured():
-        log.info("console SMS to respondent #%s: %s", respondent.id, message.body)
-        message.status = "console"
-        return SendResult(Outcome.SENT)
+        log.info("console SMS for message #%s: %s", message_id, body)
+        return SendResult(Outcome.SENT, status="console")
     cfg = current_app.config
     sender = ({"messaging_service_sid": cfg["TWILIO_MESSAGING_SERVICE_SID"]}
               if cfg.get("TWILIO_MESSAGING_SERVICE_SID") else {"from_": cfg["TWILIO_FROM_NUMBER"]})
     try:
-        callback = status_callback(message)
+        callback = status_callback(message_id)
         extra = {"status_callback": callback} if callback else {}
-        created = client().messages.create(to=to_e164, body=message.body, **sender, **extra)
+        created = client().messages.create(to=to_e164, body=body, **sender, **extra)
     except TwilioRestException as err:
-        return _refused(message, respondent, err.status, err.code)
+        return refusal(err.status, err.code)
     except (TwilioException, requests.RequestException) as err:
-        log.warning("SMS send for message #%s failed: %s", message.id, type(err).__name__)
-        message.status = "retry"
-        return SendResult(Outcome.RETRY)
-    message.sid, message.status = created.sid, created.status or "queued"
-    return SendResult(Outcome.SENT, sid=created.sid)
+        log.warning("SMS send for message #%s failed: %s", message_id, type(err).__name__)
+        return SendResult(Outcome.RETRY, status="retry")
+    return SendResult(Outcome.SENT, sid=created.sid, status=created.status or "queued")
 
 
-def _refused(message: Message, respondent: Respondent, http_status: int,
-             code: int | None) -> SendResult:
-    message.error_code = str(code or http_status)
+def refusal(http_status: int, code: int | None) -> SendResult:
+    """What Twilio's refusal means: opted out, try again later, or failed."""
+    error_code = str(code or http_status)
     if code == OPTED_OUT_CODE:
-        responses.set_opted_out(respondent, True)
-        message.status = "opted_out"
-        return SendResult(Outcome.OPTED_OUT, error_code=message.error_code)
+        return SendResult(Outcome.OPTED_OUT, error_code=error_code, status="opted_out")
     if http_status == 429 or code == RATE_LIMIT_CODE or http_status >= 500:
-        message.status = "retry"
-        return SendResult(Outcome.RETRY, error_code=message.error_code)
-    message.status = "failed"
-    return SendResult(Outcome.FAILED, error_code=message.error_code)
+        return SendResult(Outcome.RETRY, error_code=error_code, status="retry")
+    return SendResult(Outcome.FAILED, error_code=error_code, status="failed")
+
+
+def send_text(message: Message, respondent: Respondent, to_e164: str) -> SendResult:
+    """One attempt at sending ``message`` to ``to_e164``, applied to the loaded rows (the
+    message's status, sid and error; the resident's opt-out)."""
+    if respondent.opted_out:
+        message.status = "opted_out"
+        return SendResult(Outcome.OPTED_OUT, status="opted_out")
+    result = post(message.id, message.body, to_e164)
+    message.status = result.status
+    if result.sid:
+        message.sid = result.sid
+    if result.error_code:
+        message.error_code = result.error_code
+    if result.outcome is Outcome.OPTED_OUT:
+        responses.set_opted_out(respondent, True)
+    return result

@@ -34,6 +34,19 @@ def quiet_until(now: datetime, tz: str, start: str, end: str) -> datetime | None
     return local_end.astimezone(UTC)
 
 
+def quiet_starts(now: datetime, tz: str, start: str, end: str) -> datetime | None:
+    """The next UTC moment after ``now`` when the quiet hours ``start``–``end`` begin
+    (None: never quiet): until then, a decision that it is not quiet holds."""
+    if parse_hhmm(start) == parse_hhmm(end):
+        return None
+    local = now.astimezone(ZoneInfo(tz))
+    begins = datetime.combine(local.date(), parse_hhmm(start), tzinfo=ZoneInfo(tz))
+    if begins <= local:
+        begins = datetime.combine(local.date() + timedelta(days=1), parse_hhmm(start),
+                                  tzinfo=ZoneInfo(tz))
+    return begins.astimezone(UTC)
+
+
 def pace(next_free: datetime | None, now: datetime, per_second: float,
          parts: int = 1) -> tuple[datetime, datetime]:
     """(when this text may go, when the sender is free again) for a sender allowed

@@ -47,6 +47,10 @@ class Response(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=ResponseStatus.IN_PROGRESS)
     current_key: Mapped[str | None] = mapped_column(String(64))
     history: Mapped[list] = mapped_column(JSONType, default=list)
+    #: The stored answers as the answer rows hold them, ``{question id: [number, text,
+    #: [choices]]}``, kept by ``record_answer`` so a turn needs no read of the answer
+    #: rows for skip logic. None: not kept (rows written in bulk): read the rows.
+    answered: Mapped[dict | None] = mapped_column(JSONType)
     misses: Mapped[int] = mapped_column(Integer, default=0)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection, Mapping
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, select
 
 from engage.core.clock import utcnow
 from engage.core.models import insert_for
@@ -35,6 +36,7 @@ def start_response(survey: Survey, outcome: Outcome, channel: str,
         locale=outcome.state.locale,
         synthetic=synthetic,
         history=[],
+        answered={},
     )
     db.session.add(response)
     _save_state(response, outcome.state)
@@ -43,8 +45,8 @@ def start_response(survey: Survey, outcome: Outcome, channel: str,
 
 
 def load_answers(response_id: int, spec: SurveySpec) -> dict[str, Value]:
-    """The response's answers in the engine's canonical form, in one query."""
-    by_id = {q.id: q for q in spec.questions}
+    """The response's answers in the engine's canonical form, read from the answer rows
+    in one query: the plain form that ``Response.answered`` keeps in step with."""
     rows: dict[int, list[tuple[float | None, str | None, str | None]]] = {}
     for question_id, number, text, choice in db.session.execute(
         select(Answer.question_id, Answer.number, Answer.text, AnswerChoice.value)
@@ -52,21 +54,36 @@ def load_answers(response_id: int, spec: SurveySpec) -> dict[str, Value]:
         .where(Answer.response_id == response_id)
     ):
         rows.setdefault(question_id, []).append((number, text, choice))
+    return _canonical(spec, {qid: Stored.gather(parts) for qid, parts in rows.items()})
+
+
+def kept_answers(answered: Mapping[str, list], spec: SurveySpec) -> dict[str, Value]:
+    """The answers from the response row's ``answered`` (no query)."""
+    return _canonical(spec, {int(qid): Stored(tuple(choices), number, text)
+                             for qid, (number, text, choices) in answered.items()})
+
+
+def _canonical(spec: SurveySpec, stored: Mapping[int, Stored]) -> dict[str, Value]:
+    """Stored answers by question id as the engine's values by key, for the questions
+    ``spec`` asks (a channel may ask fewer)."""
+    by_id = {q.id: q for q in spec.questions}
     answers: dict[str, Value] = {}
-    for question_id, parts in rows.items():
+    for question_id, parts in stored.items():
         q = by_id.get(question_id)
         if q is None:
             continue
-        value = question_type(q).load(q, Stored.gather(parts))
+        value = question_type(q).load(q, parts)
         if value is not None:
             answers[q.key] = value
     return answers
 
 
 def load_state(response: Response, spec: SurveySpec) -> State:
+    answered = response.answered
     return State(
         locale=spec.locale_for(response.locale),
-        answers=load_answers(response.id, spec),
+        answers=(kept_answers(answered, spec) if answered is not None
+                 else load_answers(response.id, spec)),
         current=response.current_key,
         history=tuple(response.history or ()),
         misses=response.misses,
@@ -82,16 +99,30 @@ def apply_outcome(response: Response, spec: SurveySpec, outcome: Outcome) -> Non
     db.session.flush()
 
 
+# Built once, on the tables (no ORM bookkeeping): a statement built per answer costs
+# about as much as running it, and no answer row is ever loaded as an object here.
+_answer, _choice, _tag = Answer.__table__, AnswerChoice.__table__, ResponseTag.__table__
+_DELETE_ANSWER = _answer.delete().where(_answer.c.response_id == bindparam("rid"),
+                                        _answer.c.question_id == bindparam("qid"))
+_INSERT_ANSWER = _answer.insert()
+_INSERT_ANSWER_ID = _answer.insert().returning(_answer.c.id)
+_INSERT_CHOICE = _choice.insert()
+_DELETE_TAGS = _tag.delete().where(_tag.c.response_id == bindparam("rid"),
+                                   _tag.c.dimension == bindparam("dim"))
+_INSERT_TAG = _tag.insert()
+
+
 def record_answer(response: Response, question: QuestionSpec, value: Value | None) -> None:
     """The only writer of answers: replace the stored answer (or delete it for None),
-    and the response's demographic tags when the question carries a dimension."""
+    keep ``response.answered`` in step, and the response's demographic tags when the
+    question carries a dimension. A question not answered before (the response row
+    says so) has no row to delete."""
     kind = question_type(question)
     if not kind.asks:
         return
-    db.session.execute(
-        delete(Answer).where(Answer.response_id == response.id,
-                             Answer.question_id == question.id)
-    )
+    kept, key = response.answered, str(question.id)
+    if kept is None or key in kept:
+        db.session.execute(_DELETE_ANSWER, {"rid": response.id, "qid": question.id})
     if question.dimension:
         _retag(response, question.dimension, value)
     # results are kept current by response (engage.results.aggregates): a changed answer
@@ -99,21 +130,29 @@ def record_answer(response: Response, question: QuestionSpec, value: Value | Non
     # so it rides on the UPDATE the engine's state makes anyway: no statement added.
     response.updated_at = utcnow()
     if value is None:
+        if kept is not None and key in kept:
+            response.answered = {k: v for k, v in kept.items() if k != key}
         return
     stored = kind.store(value)
-    db.session.add(Answer(response_id=response.id, question_id=question.id, number=stored.number,
-                          text=stored.text,
-                          selections=[AnswerChoice(value=v) for v in stored.choices]))
+    row = {"response_id": response.id, "question_id": question.id, "number": stored.number,
+           "text": stored.text, "answered_at": utcnow()}
+    if stored.choices:
+        answer_id = db.session.execute(_INSERT_ANSWER_ID, row).scalar_one()
+        db.session.execute(_INSERT_CHOICE, [{"answer_id": answer_id, "value": v}
+                                            for v in stored.choices])
+    else:
+        db.session.execute(_INSERT_ANSWER, row)
+    if kept is not None:  # a new dict: the ORM sees a change by assignment only
+        response.answered = {**kept, key: [stored.number, stored.text, list(stored.choices)]}
 
 
 def _retag(response: Response, dimension: str, value: Value | None) -> None:
-    db.session.execute(
-        delete(ResponseTag).where(ResponseTag.response_id == response.id,
-                                  ResponseTag.dimension == dimension)
-    )
+    db.session.execute(_DELETE_TAGS, {"rid": response.id, "dim": dimension})
     values = value if isinstance(value, tuple) else () if value is None else (value,)
-    for tag in dict.fromkeys(str(v) for v in values):
-        db.session.add(ResponseTag(response_id=response.id, dimension=dimension, value=tag))
+    tags = [{"response_id": response.id, "dimension": dimension, "value": tag}
+            for tag in dict.fromkeys(str(v) for v in values)]
+    if tags:
+        db.session.execute(_INSERT_TAG, tags)
 
 
 def _save_state(response: Response, state: State) -> None:
@@ -135,11 +174,8 @@ def respondent_for_phone(e164: str, lock: bool = False) -> Respondent:
     ignores a conflict); ``lock`` holds the row so their handling takes turns. A known
     resident (most texts) is one statement: the insert is tried only when none is found."""
     digest = phones.phone_hash(e164)
-    query = select(Respondent).where(Respondent.phone_hash == digest)
-    if lock:
-        query = query.with_for_update()
-    query = query.execution_options(populate_existing=True)
-    found = db.session.scalars(query).one_or_none()
+    query = _BY_HASH[lock]
+    found = db.session.scalars(query, {"digest": digest}).one_or_none()
     if found is not None:
         return found
     db.session.execute(
@@ -147,7 +183,12 @@ def respondent_for_phone(e164: str, lock: bool = False) -> Respondent:
                                   created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["phone_hash"])
     )
-    return db.session.scalars(query).one()
+    return db.session.scalars(query, {"digest": digest}).one()
+
+
+_BY_HASH = {lock: select(Respondent).where(Respondent.phone_hash == bindparam("digest"))
+            .execution_options(populate_existing=True) for lock in (False, True)}
+_BY_HASH[True] = _BY_HASH[True].with_for_update()
 
 
 def set_opted_out(respondent: Respondent, opted_out: bool) -> None:
@@ -173,6 +214,23 @@ def start_again(survey: Survey, previous: Response | None, outcome: Outcome,
     if previous is not None and previous.status == ResponseStatus.IN_PROGRESS:
         set_aside(previous)
     return start_response(survey, outcome, channel)
+
+
+def response_by_token(slug: str, tokens: Collection[str],
+                      lock: bool = False) -> tuple[Response, Survey] | None:
+    """The response to the survey at ``slug`` among those ``tokens`` name (a web
+    resident's cookie), with its survey, in one statement; ``lock``: the response is
+    row-locked for the request."""
+    query = _by_token[lock]
+    row = db.session.execute(query, {"slug": slug, "tokens": list(tokens)}).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+_by_token = {lock: select(Response, Survey).join(Survey, Survey.id == Response.survey_id)
+             .where(Survey.slug == bindparam("slug"),
+                    Response.token.in_(bindparam("tokens", expanding=True)))
+             for lock in (False, True)}
+_by_token[True] = _by_token[True].with_for_update(of=Response)
 
 
 def latest_response(survey_id: int, respondent_id: int) -> Response | None:

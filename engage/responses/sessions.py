@@ -8,12 +8,17 @@ so the SMS and voice adapters are left with their transport.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engage.core.i18n import language_name
 from engage.engine import State, SurveySpec
 from engage.engine.session import (
+    INVITABLE,
     Apply,
     Decision,
     Invite,
@@ -67,14 +72,15 @@ class Facts:
     up once per turn and only if the machine asks."""
 
     def __init__(self, channel: str, respondent_id: int | None,
-                 response: Response | None = None) -> None:
-        """``response``: the session's response, when it was read with the conversation."""
+                 response: Response | None = None, survey: Survey | None = None) -> None:
+        """``response``, ``survey``: the session's, when they were read with the
+        conversation."""
         self.channel = channel
         self.respondent_id = respondent_id
         self._open: list[Survey] | None = None
         # Rows held for the turn: the session's identity map keeps them only while
         # something refers to them, and each lookup would read them again.
-        self._surveys: dict[int, Survey | None] = {}
+        self._surveys: dict[int, Survey | None] = {survey.id: survey} if survey else {}
         self._responses: dict[int, Response] = {response.id: response} if response else {}
 
     def open(self) -> list[Survey]:
@@ -137,18 +143,16 @@ class Facts:
 
 
 def load(channel: str, respondent: Respondent | None, conversation: Conversation | None = None,
-         response: Response | None = None) -> tuple[Conversation, Session, Response | None]:
+         response: Response | None = None,
+         survey: Survey | None = None) -> tuple[Conversation, Session, Facts]:
     """The resident's conversation row, locked for this turn (made on first contact), the
-    session it holds and its response, read together. A call's later turns pass what they
-    read with the call; the resident is then not read unless something changes them."""
+    session it holds, and the facts of the turn holding its response and survey, read
+    together. A call's later turns pass what they read with the call; the resident is
+    then not read unless something changes them."""
     conv = conversation
     if conv is None and respondent is not None:
-        row = db.session.execute(
-            select(Conversation, Response)
-            .outerjoin(Response, Response.id == Conversation.response_id)
-            .where(Conversation.respondent_id == respondent.id)
-            .with_for_update(of=Conversation)).first()
-        conv, response = row if row is not None else (None, None)
+        row = db.session.execute(_CONVERSATION, {"rid": respondent.id}).first()
+        conv, response, survey = row if row is not None else (None, None, None)
     if conv is None:
         conv = Conversation(respondent_id=respondent.id if respondent else None, channel=channel,
                             stage=Stage.IDLE, silences=0)
@@ -160,7 +164,20 @@ def load(channel: str, respondent: Respondent | None, conversation: Conversation
         locale=respondent.locale if respondent is not None else conv.locale,
         last_activity=conv.last_activity_at,
         opted_out=bool(respondent and respondent.opted_out))
-    return conv, session, response
+    respondent_id = respondent.id if respondent is not None else conv.respondent_id
+    return conv, session, Facts(channel, respondent_id, response, survey)
+
+
+def with_session_rows(query: Select) -> Select:
+    """``query`` (on the conversation) joined to the response and the survey the session
+    works on, locked on the conversation only: one read gives a turn all it needs."""
+    return (query.add_columns(Response, Survey)
+            .outerjoin(Response, Response.id == Conversation.response_id)
+            .outerjoin(Survey, Survey.id == Conversation.survey_id))
+
+
+_CONVERSATION = with_session_rows(select(Conversation)).where(
+    Conversation.respondent_id == bindparam("rid")).with_for_update(of=Conversation)
 
 
 def store(conv: Conversation, decision: Decision, facts: Facts, respondent: Respondent | None,
@@ -206,9 +223,46 @@ def _moved(stored: datetime | None, now: datetime | None) -> bool:
     return stored is None or now is None or not timedelta(0) <= now - stored < timedelta(minutes=1)
 
 
-def invite(respondent: Respondent, survey_id: int, now: datetime) -> None:
+@cache
+def _invite_upsert(dialect: str) -> Any:
+    """The invitation's upsert, built once per database kind, executed with bound
+    parameters: a fresh conversation, or one in a stage an invitation moves at once moved
+    (the machine's own decision for a fresh session); RETURNING nothing when the row is
+    mid-survey and left to the machine."""
+    table = Conversation.__table__
+    moved = {name: bindparam(name, type_=table.c[name].type) for name in
+             ("channel", "stage", "survey_id", "response_id", "last_activity_at")}
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect](table)
+    return (insert.values(respondent_id=bindparam("respondent_id"),
+                          locale=bindparam("locale", type_=table.c.locale.type),
+                          silences=bindparam("silences"), **moved)
+            .on_conflict_do_update(index_elements=["respondent_id"],
+                                   set_={**moved,
+                                         "locale": func.coalesce(insert.excluded.locale,
+                                                                 table.c.locale)},
+                                   where=table.c.stage.in_([str(s) for s in INVITABLE]))
+            .returning(table.c.id))
+
+
+def invite(respondent_id: int, survey_id: int, now: datetime, locale: str | None) -> None:
     """An invitation was texted: the resident's next reply enters that survey, unless
-    they are in the middle of another conversation."""
-    conv, session, response = load(Channel.SMS, respondent)
-    facts = Facts(Channel.SMS, respondent.id, response)
+    they are in the middle of another conversation. ``locale``: the resident's.
+
+    One upsert when the machine's answer does not depend on the row (no conversation yet,
+    or one in a stage an invitation moves at once): the values are the machine's own
+    decision for a fresh session. Otherwise (mid-survey: has it lapsed?) the machine
+    decides on the locked row, as for any turn."""
+    fresh = handle(Session(Channel.SMS, locale=locale), Invite(survey_id),
+                   Facts(Channel.SMS, respondent_id), now).session
+    upsert = _invite_upsert(db.session.get_bind().dialect.name)
+    params = {"respondent_id": respondent_id, "locale": locale, "silences": fresh.silences,
+              "channel": str(fresh.channel), "stage": str(fresh.stage),
+              "survey_id": fresh.survey_id, "response_id": fresh.response_id,
+              "last_activity_at": fresh.last_activity}
+    # On the session's connection: a Core statement, no ORM bookkeeping (nothing loaded).
+    if db.session.connection().execute(upsert, params).first() is not None:
+        return
+    respondent = db.session.get(Respondent, respondent_id)
+    assert respondent is not None
+    conv, session, facts = load(Channel.SMS, respondent)
     store(conv, handle(session, Invite(survey_id), facts, now), facts, respondent)

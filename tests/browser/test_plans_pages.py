@@ -15,7 +15,10 @@ def test_planner_closes_the_loop_and_residents_read_it_in_spanish(live_server,
     page.get_by_role("link", name="Results", exact=True).click()
     page.select_option("select#by", "locale")
     page.get_by_role("button", name="Show").click()
+    # the link is on the page before "Show" too: wait for the page shown by language
+    page.wait_for_url("**by=locale**")
     page.get_by_role("link", name="Record a finding").first.click()
+    page.wait_for_url("**/findings/**")
     page.fill("input[name=title]", "Bus riders want more frequent service")
     page.fill("textarea[name=reading]", "Read with the language breakdown.")
     page.locator("input[name=objective_ids]").first.check()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from engage.responses.models import Respondent, Response, ResponseStatus
-from engage.responses.operations import load_answers
+from engage.responses.operations import kept_answers, load_answers
 from engage.surveys.queries import survey_spec
 from tests.channels.sms.phone import Phone
 from tests.channels.voice.caller import Call
@@ -55,6 +55,8 @@ def test_texts_and_calls_in_any_order_keep_every_answer(client, db, make_survey,
             responses = db.scalars(select(Response).where(Response.survey_id == survey.id)).all()
             for response in responses:
                 answers = load_answers(response.id, survey_spec(survey))
+                assert kept_answers(response.answered, survey_spec(survey)) == answers, \
+                    "the response row holds what the answer rows hold"
                 if response.status == ResponseStatus.ABANDONED:
                     assert set_aside.setdefault(response.id, answers) == answers, "kept as it was"
                 else:

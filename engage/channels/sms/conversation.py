@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engage.channels.sms import compose
@@ -53,39 +52,40 @@ class DuplicateDelivery(Exception):
 def handle_inbound(inbound: Inbound) -> str | None:
     """The reply to one incoming text (None: send nothing). Flushes; the caller commits.
 
-    A second delivery of a MessageSid gets the first one's reply and changes nothing: it
-    comes from the same number, so it waits for the first one's lock on the resident and
-    then finds its message. Each text is written once, with its reply.
+    Each text is written once, with its reply, after the resident's lock. A second
+    delivery of a MessageSid comes from the same number, so it waits for the first
+    one's lock and then fails on the MessageSid written with it: the caller rolls its
+    turn back and answers with the first one's reply, so it changes nothing. Repeats are
+    rare; looking for one before every text would cost every text a read.
     """
     body = clean_body(inbound.body)
     try:
         respondent = responses.respondent_for_phone(normalise(inbound.sender), lock=True)
     except InvalidPhone:
         respondent = None
-    seen = db.session.scalar(select(Message).where(Message.sid == inbound.sid))
-    if seen is not None:
-        return seen.reply
     reply, survey_id = _converse(respondent, body, inbound) if respondent else (None, None)
     respondent_id = respondent.id if respondent else None
-    db.session.add(Message(direction=Direction.INBOUND, sid=inbound.sid, body=body,
-                           status="received", respondent_id=respondent_id, survey_id=survey_id,
-                           reply=reply))
-    try:
-        db.session.flush()
-    except IntegrityError as err:  # the same sid, committed by another request meanwhile
-        raise DuplicateDelivery(inbound.sid) from err
+    now = utcnow()
+    texts = [{"direction": Direction.INBOUND, "sid": inbound.sid, "body": body,
+              "status": "received", "reply": reply, "parts": 1}]
     if reply:
-        db.session.add(Message(direction=Direction.OUTBOUND, body=reply, status="replied",
-                               respondent_id=respondent_id, survey_id=survey_id,
-                               parts=sms_cost(reply).parts))
-        db.session.flush()
+        texts.append({"direction": Direction.OUTBOUND, "sid": None, "body": reply,
+                      "status": "replied", "reply": None, "parts": sms_cost(reply).parts})
+    try:
+        db.session.execute(_INSERT_TEXTS, [{**text, "respondent_id": respondent_id,
+                                            "survey_id": survey_id, "created_at": now,
+                                            "updated_at": now} for text in texts])
+    except IntegrityError as err:  # this MessageSid was handled before
+        raise DuplicateDelivery(inbound.sid) from err
     return reply
+
+
+_INSERT_TEXTS = Message.__table__.insert()
 
 
 def _converse(respondent: Respondent, body: str, inbound: Inbound) -> tuple[str | None, int | None]:
     """The session's turn for this text: the reply, and the survey it is about."""
-    conv, session, response = sessions.load(Channel.SMS, respondent)
-    facts = sessions.Facts(Channel.SMS, respondent.id, response)
+    conv, session, facts = sessions.load(Channel.SMS, respondent)
     keyword = _keyword(body, facts)
     event = Keyword(*keyword) if keyword else Said(body, pictures=inbound.media > 0)
     rules = Rules(max_misses=current_app.config["SMS_MAX_MISSES"])

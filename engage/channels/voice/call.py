@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from engage.channels.voice import script, turns
@@ -37,7 +37,7 @@ from engage.responses import operations as responses
 from engage.responses import sessions
 from engage.responses.models import Conversation, Respondent, Response
 from engage.responses.phones import InvalidPhone, normalise
-from engage.surveys.models import Channel
+from engage.surveys.models import Channel, Survey
 
 
 @dataclass(frozen=True)
@@ -65,20 +65,14 @@ class DuplicateCall(Exception):
 def handle_call(event: CallEvent) -> tuple[VoiceCall, Turn | None]:
     """The call after this request and what to say (None: a repeated request, whose
     answer is ``call.last_twiml``). Flushes; the caller renders, stores and commits."""
-    # A later turn: the call and its conversation, both locked, with the response they
-    # work on, in one statement.
-    row = db.session.execute(
-        select(VoiceCall, Conversation, Response)
-        .join(Conversation, Conversation.id == VoiceCall.conversation_id)
-        .outerjoin(Response, Response.id == Conversation.response_id)
-        .where(VoiceCall.call_sid == event.call_sid)
-        .with_for_update(of=[VoiceCall, Conversation])).first()
-    call, conv, response = row if row is not None else (db.session.scalar(
-        select(VoiceCall).where(VoiceCall.call_sid == event.call_sid).with_for_update()), None, None)
+    row = db.session.execute(_CALL, {"sid": event.call_sid}).first()
+    call, conv, response, survey = row if row is not None else (db.session.scalar(
+        select(VoiceCall).where(VoiceCall.call_sid == event.call_sid).with_for_update()),
+        None, None, None)
     if call is not None:
         if event.step != call.step:
             return call, None
-        turn = _turn(call, event, _event(event), conv, response)
+        turn = _turn(call, event, _event(event), conv, response, survey)
     else:
         call = VoiceCall(call_sid=event.call_sid, simulated=event.simulated, step=0, last_twiml="")
         db.session.add(call)
@@ -108,15 +102,22 @@ def _event(event: CallEvent) -> Event:
     return Keys(event.digits)
 
 
+# A later turn: the call and its conversation, both locked, with the response and the
+# survey they work on, in one statement.
+_CALL = sessions.with_session_rows(
+    select(VoiceCall, Conversation).join(Conversation, Conversation.id == VoiceCall.conversation_id)
+).where(VoiceCall.call_sid == bindparam("sid")).with_for_update(of=[VoiceCall, Conversation])
+
+
 def _turn(call: VoiceCall, event: CallEvent, happened: Event,
-          conversation: Conversation | None = None, response: Response | None = None) -> Turn:
+          conversation: Conversation | None = None, response: Response | None = None,
+          survey: Survey | None = None) -> Turn:
     respondent = None
     if isinstance(happened, Contact):
         respondent = _respondent(event.caller)
         call.respondent_id = respondent.id if respondent else None
-    conv, session, response = sessions.load(Channel.VOICE, respondent, conversation, response)
+    conv, session, facts = sessions.load(Channel.VOICE, respondent, conversation, response, survey)
     call.conversation_id = conv.id
-    facts = sessions.Facts(Channel.VOICE, call.respondent_id, response)
     rules = Rules(max_misses=current_app.config["VOICE_MAX_MISSES"])
     decision = handle(session, happened, facts, utcnow(), rules)
     sessions.store(conv, decision, facts, respondent, synthetic=event.simulated)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response as WsgiResponse
 
@@ -26,19 +27,29 @@ bp = Blueprint("web", __name__, url_prefix="/s")
 ACTIONS = {"next": Action.ANSWER, "back": Action.BACK, "skip": Action.SKIP}
 
 
+#: The cookie keeps one response token per survey, under "r<survey id>".
+RESPONSE_KEY = re.compile(r"r\d+")
+
+
 def _session_key(survey: Survey) -> str:
     return f"r{survey.id}"
 
 
-def _open_survey(slug: str) -> tuple[Survey, SurveySpec]:
-    """The survey if residents may answer it now, else a translated explanation page."""
-    survey = survey_by_slug(slug)
+def _open(slug: str) -> tuple[Survey, SurveySpec, Response | None]:
+    """The survey if residents may answer it now (else a 404, or a translated page saying
+    why not) and the resident's response to it, read together: the response is named by
+    the signed session cookie, and row-locked on a POST so two submissions of one page
+    take turns (the second then sees the page was answered and changes nothing)."""
+    tokens = [token for key, token in session.items() if RESPONSE_KEY.fullmatch(key)]
+    found = (responses.response_by_token(slug, tokens, lock=request.method == "POST")
+             if tokens else None)
+    survey, response = (found[1], found[0]) if found else (survey_by_slug(slug), None)
     if survey is None or survey.is_draft or Channel.WEB not in survey.channels:
         abort(404)
     if not survey.is_open():
         use_locale(_pick_locale(survey, None))
         abort(_unavailable(survey))
-    return survey, survey_spec(survey, Channel.WEB)
+    return survey, survey_spec(survey, Channel.WEB), response
 
 
 def _unavailable(survey: Survey) -> WsgiResponse:
@@ -57,18 +68,6 @@ def _pick_locale(survey: Survey, response: Response | None) -> str:
     return negotiate(browser_locales(), survey.locales) or survey.default_locale
 
 
-def _current_response(survey: Survey) -> Response | None:
-    """The resident's response, row-locked on a POST so two submissions of one page
-    take turns (the second then sees the page was answered and changes nothing)."""
-    token = session.get(_session_key(survey))
-    if not token:
-        return None
-    query = select(Response).where(Response.token == token, Response.survey_id == survey.id)
-    if request.method == "POST":
-        query = query.with_for_update()
-    return db.session.scalar(query)
-
-
 @bp.errorhandler(StaleDataError)
 def _raced(_err: StaleDataError) -> WsgiResponse:
     """Another request moved this conversation first: show where it is now."""
@@ -78,8 +77,7 @@ def _raced(_err: StaleDataError) -> WsgiResponse:
 
 @bp.get("/<slug>")
 def landing(slug: str) -> str:
-    survey, _spec = _open_survey(slug)
-    response = _current_response(survey)
+    survey, _spec, response = _open(slug)
     locale = _pick_locale(survey, response)
     use_locale(locale)
     return render_template("web/landing.html", survey=survey, locale=locale, response=response,
@@ -88,10 +86,9 @@ def landing(slug: str) -> str:
 
 @bp.post("/<slug>/start")
 def begin(slug: str) -> WsgiResponse:
-    survey, spec = _open_survey(slug)
     if not PlainForm().validate_on_submit():
         abort(400)
-    response = _current_response(survey)
+    survey, spec, response = _open(slug)
     fresh = request.form.get("fresh") == "1"
     if response is None or fresh or response.status == ResponseStatus.COMPLETE:
         locale = request.form.get("lang") or _pick_locale(survey, None)
@@ -101,28 +98,21 @@ def begin(slug: str) -> WsgiResponse:
     return redirect(url_for(".question", slug=slug), code=303)
 
 
-def _state_or_landing(survey: Survey, spec: SurveySpec) -> tuple[Response, State] | None:
-    response = _current_response(survey)
-    if response is None:
-        return None
-    return response, responses.load_state(response, spec)
-
-
 @bp.route("/<slug>/q", methods=["GET", "POST"])
 def question(slug: str) -> str | WsgiResponse | tuple[str, int]:
-    survey, spec = _open_survey(slug)
-    loaded = _state_or_landing(survey, spec)
-    if loaded is None:
+    # Checks that need no database come first: on SQLite the first query takes the
+    # write lock for the rest of the request.
+    if request.method == "POST" and not AnswerForm().validate_on_submit():
+        abort(400)
+    survey, spec, response = _open(slug)
+    if response is None:
         return redirect(url_for(".landing", slug=slug))
-    response, state = loaded
+    state = responses.load_state(response, spec)
     if state.done:
         return redirect(url_for(".done", slug=slug), code=303)
     use_locale(state.locale)
     if request.method == "GET":
         return _render_question(survey, spec, state)
-    form = AnswerForm()
-    if not form.validate_on_submit():
-        abort(400)
     if request.form.get("question") != state.current:
         # A second click, a stale tab or the browser's back button: the answer for that
         # page is already stored, so change nothing and show where the resident is.
@@ -171,14 +161,13 @@ def _group_headings(spec: SurveySpec, q: QuestionSpec, locale: str) -> dict[str,
 
 @bp.post("/<slug>/language")
 def language(slug: str) -> WsgiResponse:
-    survey, spec = _open_survey(slug)
     if not PlainForm().validate_on_submit():
         abort(400)
+    _survey, spec, response = _open(slug)
     wanted = request.form.get("lang", "")
-    loaded = _state_or_landing(survey, spec)
-    if loaded is None:
+    if response is None:
         return redirect(url_for(".landing", slug=slug, lang=wanted))
-    response, state = loaded
+    state = responses.load_state(response, spec)
     if not state.done:
         outcome = step(spec, state, Input(Action.LANGUAGE, locale=wanted))
         responses.apply_outcome(response, spec, outcome)
@@ -187,8 +176,7 @@ def language(slug: str) -> WsgiResponse:
 
 @bp.get("/<slug>/done")
 def done(slug: str) -> str | WsgiResponse:
-    survey, _spec = _open_survey(slug)
-    response = _current_response(survey)
+    survey, _spec, response = _open(slug)
     if response is None or response.status != ResponseStatus.COMPLETE:
         return redirect(url_for(".landing", slug=slug))
     use_locale(response.locale)
@@ -198,8 +186,7 @@ def done(slug: str) -> str | WsgiResponse:
 
 @bp.post("/<slug>/followup")
 def followup(slug: str) -> str | WsgiResponse | tuple[str, int]:
-    survey, _spec = _open_survey(slug)
-    response = _current_response(survey)
+    survey, _spec, response = _open(slug)
     if response is None or response.status != ResponseStatus.COMPLETE:
         return redirect(url_for(".landing", slug=slug))
     use_locale(response.locale)

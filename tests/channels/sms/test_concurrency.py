@@ -17,10 +17,10 @@ from tests.channels.sms.phone import message_sid, reply_of, signed
 from tests.factories import QUESTIONS, survey_data
 
 
-def make_survey() -> None:
+def make_survey(slug: str = "race") -> None:
     from engage.surveys import operations
 
-    survey = operations.create_survey(survey_data("race", locales=["en"], channels=["sms"]))
+    survey = operations.create_survey(survey_data(slug, locales=["en"], channels=["sms"]))
     for question in QUESTIONS:
         operations.add_question(survey, question)
     operations.publish_survey(survey)
@@ -67,3 +67,44 @@ def test_simultaneous_texts_take_turns(live_server) -> None:
         assert answers in ({"tenure": "own", "transport": ("walk",)}, {"tenure": "rent", "repairs": 1}), \
             (answers, replies)
         assert history == ["tenure", "transport" if answers["tenure"] == "own" else "repairs"]
+
+
+def test_one_text_delivered_twice_at_once_is_answered_once(live_server) -> None:
+    """Twilio may deliver one MessageSid twice at the same moment: the second waits on the
+    first, fails on the sid the first wrote, and gets the first one's reply; one answer
+    and one logged text, never the next question answered with the same words."""
+    from sqlalchemy import func
+
+    from engage.messaging.models import Message
+
+    live_server.run(lambda: make_survey("twice"))
+    for n in range(6):
+        number = f"+1206555{3000 + n}"
+        assert "Own or rent?" in text(live_server.url, number, "TWICE", message_sid(f"d{n}"))
+        barrier = threading.Barrier(2)
+        sid = message_sid(f"dup{n}")
+        replies: list[str | None] = []
+
+        def send(number: str = number, sid: str = sid, barrier: threading.Barrier = barrier,
+                 replies: list = replies) -> None:
+            barrier.wait()
+            replies.append(text(live_server.url, number, "2", sid))
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(replies) == 2 and replies[0] == replies[1] and "Rate repairs" in (replies[0] or "")
+
+        def stored(sid: str = sid) -> tuple[dict, int]:
+            response = db.session.scalar(select(Response).where(Response.respondent_id.is_not(None))
+                                         .order_by(Response.id.desc()))
+            from engage.surveys.models import Survey
+
+            spec = survey_spec(db.session.get(Survey, response.survey_id), "sms")
+            logged = db.session.scalar(select(func.count(Message.id)).where(Message.sid == sid))
+            return load_answers(response.id, spec), logged
+
+        answers, logged = live_server.run(stored)
+        assert answers == {"tenure": "rent"} and logged == 1, (answers, logged)
