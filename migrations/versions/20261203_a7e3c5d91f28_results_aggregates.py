@@ -4,7 +4,7 @@ Empty after upgrading: the worker (or the first results page of a survey, or
 ``flask engage rebuild-results``) counts each survey's responses into them.
 
 Revision ID: a7e3c5d91f28
-Revises: 8d4f6a2b9c13
+Revises: c4e7a9d21b58
 Create Date: 2026-12-03 19:30:00
 
 """
@@ -15,7 +15,7 @@ import engage.core.models  # noqa: F401 - custom column types
 
 # revision identifiers, used by Alembic.
 revision = 'a7e3c5d91f28'
-down_revision = '8d4f6a2b9c13'
+down_revision = 'c4e7a9d21b58'
 branch_labels = None
 depends_on = None
 
