@@ -485,12 +485,6 @@ def status_counts(survey_id: int, filters: Filters) -> dict[tuple[bool, str], in
             ResultCount.question_id == 0).group_by(ResultCount.synthetic, ResultCount.item))}
 
 
-def has_real(survey_id: int) -> bool:
-    """Whether the survey has any real (not synthetic) response, set aside or not."""
-    return bool(db.session.scalar(select(func.sum(ResultCount.n)).where(
-        ResultCount.survey_id == survey_id, ResultCount.dim == "", ResultCount.channel == EVERY,
-        ResultCount.question_id == 0, ResultCount.synthetic.is_(False))))
-
 def aggregated(survey_id: int, filters: Filters) -> bool:
     """Whether a count for ``filters`` reads the aggregates: they serve the filters and
     have been counted for this survey (before its first refresh, the raw answers)."""

@@ -18,8 +18,6 @@ from engage.results.aggregates import (
     Counted,
     aggregated,
     groups_of,
-    has_real,
-    refreshed_at,
     status_counts,
 )
 from engage.results.filters import ALL, MULTIRACIAL, NO_ANSWER, RACE_ALONE, Filters
@@ -49,8 +47,6 @@ def counts_synthetic(survey_id: int, filters: Filters) -> bool:
     """Whether synthetic responses count: when asked, else only if nothing else exists."""
     if filters.include_synthetic is not None:
         return filters.include_synthetic
-    if refreshed_at(survey_id) is not None:
-        return not has_real(survey_id)
     real = db.session.scalar(select(func.count(Response.id)).where(
         Response.survey_id == survey_id, Response.synthetic.is_(False)))
     return not real
