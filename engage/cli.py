@@ -5,10 +5,13 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from engage.core.errors import DomainError
 from engage.core.roles import Role
 from engage.extensions import db
+from engage.results import aggregates
+from engage.surveys.models import Survey
 
 engage_cli = AppGroup("engage", help="Engage administration commands.")
 
@@ -57,6 +60,23 @@ def demo(responses: int) -> None:
     db.session.commit()
     for line in summary:
         click.echo(line)
+
+
+@engage_cli.command("rebuild-results")
+@click.argument("slug", required=False)
+def rebuild_results(slug: str | None) -> None:
+    """Count a survey's results (every survey's without SLUG) again from the raw answers:
+    after a bulk load that wrote rows directly, or to repair the aggregates."""
+    query = select(Survey).order_by(Survey.id)
+    if slug:
+        query = query.where(Survey.slug == slug)
+    surveys = list(db.session.scalars(query))
+    if slug and not surveys:
+        raise click.ClickException(f"No survey {slug!r}.")
+    for survey in surveys:
+        done = aggregates.rebuild(survey.id)
+        db.session.commit()
+        click.echo(f"{survey.slug}: {done.changed} responses counted.")
 
 
 @engage_cli.command("import-survey")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engage.core.clock import utcnow
 from engage.outreach import outbox
+from engage.results import aggregates
 
 log = logging.getLogger(__name__)
 PUMP_SECONDS = 20.0
@@ -67,6 +68,14 @@ def register(huey: Huey, app: Flask) -> None:
             if outbox.overdue(utcnow()):
                 pump_task()
             return counts
+
+    @huey.periodic_task(crontab(minute="*"))
+    def results_task() -> int:
+        """One pass over the surveys with changed responses, once a minute: pages refresh
+        the survey they show on read, so this holds no worker beyond the pass (see
+        engage.results.aggregates.refresh_stale)."""
+        with app.app_context():
+            return aggregates.refresh_stale()
 
     @huey.on_startup()
     def _recover_on_start() -> None:

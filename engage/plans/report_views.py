@@ -16,7 +16,7 @@ from engage.results.filters import RACE_ALONE
 from engage.results.forms import available_breakdowns
 from engage.results.published import PUBLISHED, public_breakdown
 from engage.results.summary import as_json, summarize
-from engage.results.views import breakdown_label, chart_response
+from engage.results.views import breakdown_label, chart_response, up_to_date
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_by_slug, survey_spec
 
@@ -55,6 +55,7 @@ def _actions(survey: Survey) -> list[Action]:
 @bp.get("/<slug>")
 def report(slug: str) -> str:
     survey = _published(slug)
+    up_to_date(survey.id)
     locale = _locale(survey)
     use_locale(locale)
     spec = survey_spec(survey)
@@ -71,6 +72,7 @@ def report(slug: str) -> str:
 @bp.get("/<slug>/<key>.svg")
 def chart(slug: str, key: str) -> Response:
     survey = _published(slug)
+    up_to_date(survey.id)
     locale = _locale(survey)
     use_locale(locale)
     return chart_response(survey, survey_spec(survey), key, _breakdown(survey), locale,
@@ -80,6 +82,7 @@ def chart(slug: str, key: str) -> Response:
 @bp.get("/<slug>.json")
 def report_json(slug: str) -> Response:
     survey = _published(slug)
+    up_to_date(survey.id)
     locale = _locale(survey)
     spec = survey_spec(survey)
     by = _breakdown(survey)

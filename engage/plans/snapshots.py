@@ -11,6 +11,7 @@ from engage.core.clock import utcnow
 from engage.core.errors import DomainError
 from engage.core.i18n import _l
 from engage.engine import question_type
+from engage.results import aggregates
 from engage.results.forms import read_filters
 from engage.results.summary import as_json, group_labels, summarize_question, threshold
 from engage.surveys.models import Survey
@@ -22,6 +23,7 @@ KEPT = ("by", "channel", "lang", "area", "since", "until", "synthetic")
 
 def take_snapshot(survey: Survey, question: str, by: str | None,
                   query: Mapping[str, str]) -> dict[str, object]:
+    aggregates.refresh(survey.id, wait=False)  # as the results pages do before counting
     spec = survey_spec(survey)
     q = next((q for q in spec.questions if q.key == question and question_type(q).asks), None)
     if q is None:

@@ -128,6 +128,7 @@ def record_answer(response: Response, question: QuestionSpec, value: Value | Non
     if value is None:
         if kept is not None and key in kept:
             response.answered = {k: v for k, v in kept.items() if k != key}
+        _touch(response)
         return
     stored = kind.store(value)
     row = {"response_id": response.id, "question_id": question.id, "number": stored.number,
@@ -140,6 +141,14 @@ def record_answer(response: Response, question: QuestionSpec, value: Value | Non
         db.session.execute(_INSERT_ANSWER, row)
     if kept is not None:  # a new dict: the ORM sees a change by assignment only
         response.answered = {**kept, key: [stored.number, stored.text, list(stored.choices)]}
+    _touch(response)
+
+
+def _touch(response: Response) -> None:
+    """Results are kept current by response (engage.results.aggregates): a changed
+    answer moves the response's updated_at. Set after the answer's statements (which
+    autoflush), so it rides on the response's UPDATE the turn makes anyway."""
+    response.updated_at = utcnow()
 
 
 def _retag(response: Response, dimension: str, value: Value | None) -> None:

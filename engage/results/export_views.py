@@ -15,7 +15,7 @@ from engage.results.forms import read_breakdown, read_filters
 from engage.results.published import PUBLISHED
 from engage.results.queries import response_conditions
 from engage.results.summary import summarize, threshold
-from engage.results.views import breakdown_label
+from engage.results.views import breakdown_label, up_to_date
 from engage.surveys.loader import with_survey
 from engage.surveys.models import Survey
 from engage.surveys.queries import survey_spec
@@ -29,6 +29,7 @@ bp = Blueprint("exports", __name__, url_prefix="/staff/surveys/<int:survey_id>")
 def results_xlsx(survey: Survey) -> Response:
     """The CSV export's table, and a crosstab of it: it leaves staff views, so it is one
     of the published tables (all respondents, small groups suppressed), filters or not."""
+    up_to_date(survey.id)
     spec = survey_spec(survey)
     by = read_breakdown(request.args, spec)
     summaries = summarize(survey.id, spec, by, spec.default_locale, public=True, filters=PUBLISHED)

@@ -12,6 +12,10 @@ from engage.demographics.standard import DIMENSIONS
 #: tabulations (domain notes): alone or in combination (a person counts in each group
 #: they chose, totals exceed 100%), and alone with multiracial as its own group.
 RACE_ALONE = "race_alone"
+#: Group names besides a dimension's answers: everyone, nobody answered, several races.
+ALL = "all"
+NO_ANSWER = "not_answered"
+MULTIRACIAL = "multiracial"
 BREAKDOWNS = ("channel", "locale", RACE_ALONE, *(
     q.dimension for d in DIMENSIONS.values() for q in d.questions if q.dimension
     and q.dimension != "race_ethnicity_detail"))

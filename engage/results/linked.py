@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import ColumnElement, Select, Table, func, literal, select
@@ -29,8 +30,9 @@ from engage.engine import QuestionSpec, question_type
 from engage.engine.questions import SummaryKind
 from engage.extensions import db
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
+from engage.results.aggregates import ANSWERED, NUMBER, Counted, aggregated
 from engage.results.filters import Filters
-from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, response_conditions
+from engage.results.queries import ALL, MULTIRACIAL, NO_ANSWER, resolved, response_conditions
 from engage.results.stats import suppress
 
 Atom = frozenset[str]
@@ -254,9 +256,14 @@ def atom_column(query: Select, by: str) -> tuple[Select, ColumnElement[str]]:
 
 
 def atom_figures(survey_id: int, q: QuestionSpec, by: str, filters: Filters,
-                 scope: Table | None = None) -> dict[Atom, AtomFigures]:
-    """One question's answers counted per atom of ``by``'s family, in SQL: over the
-    page's scope when it carries the atoms (engage.results.scope), else from the tags."""
+                 scope: Table | Counted | None = None) -> dict[Atom, AtomFigures]:
+    """One question's answers counted per atom of ``by``'s family, in SQL: from the
+    page's aggregate rows (engage.results.aggregates), over its scope when it carries the
+    atoms (engage.results.scope), else from the aggregates or the tags."""
+    if scope is None and aggregated(survey_id, filters):
+        scope = Counted(survey_id, by, resolved(survey_id, filters), question_ids=[q.id])
+    if isinstance(scope, Counted):
+        return _counted_atoms(scope, q)
     if scope is not None:
         base = select().select_from(Answer).join(scope, scope.c.rid == Answer.response_id)
         atom_of: ColumnElement[str] = scope.c.atom
@@ -266,10 +273,7 @@ def atom_figures(survey_id: int, q: QuestionSpec, by: str, filters: Filters,
             select().select_from(Answer).join(Response, Response.id == Answer.response_id), by)
         where = [Answer.question_id == q.id, *response_conditions(survey_id, filters)]
     atoms: dict[Atom, AtomFigures] = defaultdict(AtomFigures)
-
-    def atom(text: str) -> Atom:
-        return frozenset(v for v in text.split(",") if v)
-
+    atom = _atom
     kind = question_type(q).summary
     # a scope has a row per response and group: each response once, unless the groups
     # do not overlap (one row each, and counting needs no DISTINCT's sort)
@@ -303,6 +307,35 @@ def atom_figures(survey_id: int, q: QuestionSpec, by: str, filters: Filters,
     return dict(atoms)
 
 
+def _atom(text: str) -> Atom:
+    return frozenset(v for v in text.split(",") if v)
+
+
+def _counted_atoms(scope: Counted, q: QuestionSpec) -> dict[Atom, AtomFigures]:
+    """:func:`atom_figures` from aggregate rows (their atom: the family's answers)."""
+    kind = question_type(q).summary
+    atoms: dict[Atom, AtomFigures] = defaultdict(AtomFigures)
+    for text, _race, _age, _area, item, number, n in scope.of(q.id):
+        if kind.tallied:
+            if item == ANSWERED:
+                if kind.several:
+                    atoms[_atom(text)].n += n
+            elif item != NUMBER:
+                atoms[_atom(text)].counts[item] += n
+        elif kind.numeric:
+            if item == NUMBER:
+                figures = atoms[_atom(text)]
+                figures.n += n
+                figures.total += float(number) * n
+                figures.numbers[float(number)] += n
+        elif item == ANSWERED:
+            atoms[_atom(text)].n += n
+    if kind.tallied and not kind.several:
+        for figures in atoms.values():
+            figures.n = sum(figures.counts.values())
+    return dict(atoms)
+
+
 def table_hidden(groups: Mapping[str, AtomFigures], values: Sequence[str], kind: SummaryKind,
                  limit: int) -> set[tuple[str, str]]:
     """One table's own suppression, (group, what) hidden: small cells and groups with
@@ -329,10 +362,22 @@ def family_hidden(atoms: Mapping[Atom, AtomFigures], q: QuestionSpec, by: str, l
     """What the published table of ``q`` by ``by`` hides, (group, what), decided with
     the tables published beside it: the same answer whichever of them is asked for."""
     kind, values = question_type(q).summary, tallied_values(q)
+    frozen = tuple((atom, f.n, tuple(f.counts.items()), f.total, tuple(f.numbers.items()))
+                   for atom, f in atoms.items())
+    return set(_family_hidden(frozen, kind, tuple(values), by, limit))
+
+
+@lru_cache(maxsize=256)
+def _family_hidden(frozen: tuple, kind: SummaryKind, values: tuple[str, ...], by: str,
+                   limit: int) -> frozenset[tuple[str, str]]:
+    """:func:`family_hidden` of the same figures in the same order, rebuilt from hashable
+    ones: the linear algebra runs once per distinct table, not on every request."""
+    atoms = {atom: AtomFigures(n, defaultdict(int, counts), total, defaultdict(int, numbers))
+             for atom, n, counts, total, numbers in frozen}
     tabs = family(by)
     hidden: set[Key] = set()
     for name, member in tabs.items():
         hidden |= {(name, g, what) for g, what in
                    table_hidden(group_figures(atoms, member), values, kind, limit)}
     decided = linked_hidden(atoms, tabs, values, kind, hidden, limit)
-    return {(g, what) for name, g, what in decided if name == by}
+    return frozenset((g, what) for name, g, what in decided if name == by)

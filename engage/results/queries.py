@@ -12,12 +12,17 @@ from sqlalchemy import ColumnElement, Select, Table, and_, case, exists, func, l
 from engage.engine import QuestionSpec, question_type
 from engage.extensions import db
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseStatus, ResponseTag
-from engage.results.filters import RACE_ALONE, Filters
+from engage.results.aggregates import (
+    ANSWERED,
+    NUMBER,
+    Counted,
+    aggregated,
+    groups_of,
+    status_counts,
+)
+from engage.results.filters import ALL, MULTIRACIAL, NO_ANSWER, RACE_ALONE, Filters
 
-ALL = "all"
 NO_FILTERS = Filters()
-NO_ANSWER = "not_answered"
-MULTIRACIAL = "multiracial"
 
 
 @dataclass
@@ -104,9 +109,16 @@ def scope_respondents(by: str | None) -> ColumnElement[int]:
 
 
 def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
-                    filters: Filters = NO_FILTERS, scope: Table | None = None) -> QuestionCounts:
+                    filters: Filters = NO_FILTERS, scope: Table | Counted | None = None
+                    ) -> QuestionCounts:
     """Counts for one question, broken down ``by`` a dimension (or channel, language).
-    ``scope``: the page's responses with their groups settled (engage.results.scope)."""
+    ``scope``: the page's aggregate rows (engage.results.aggregates), or its responses
+    with their groups settled (engage.results.scope); else the aggregates when they
+    serve ``filters``, else the raw answers."""
+    if scope is None and aggregated(survey_id, filters):
+        scope = Counted(survey_id, by, resolved(survey_id, filters), question_ids=[question.id])
+    if isinstance(scope, Counted):
+        return counted_question_counts(scope, question, by)
     result = QuestionCounts()
     base = select().select_from(Answer)
     if scope is not None:
@@ -139,6 +151,30 @@ def question_counts(survey_id: int, question: QuestionSpec, by: str | None,
         for g, number, n in rows:
             result.numbers[g][number] = n
     if not result.n:  # one value per answer: the respondents are the counts' sum
+        per_group = result.counts if kind.tallied else result.numbers
+        result.n = {g: sum(values.values()) for g, values in per_group.items()}
+    return result
+
+
+def counted_question_counts(scope: Counted, question: QuestionSpec, by: str | None
+                            ) -> QuestionCounts:
+    """:func:`question_counts` from aggregate rows: each row's respondents added to every
+    group of ``by`` its answers put them in."""
+    result = QuestionCounts()
+    answered: dict[str, int] = defaultdict(int)
+    kind = question_type(question).summary
+    for atom, _race, _age, _area, item, number, n in scope.of(question.id):
+        for g in groups_of(by, atom):
+            if item == ANSWERED:
+                answered[g] += n
+            elif item == NUMBER:
+                if kind.numeric:
+                    result.numbers[g][number] = result.numbers[g].get(number, 0) + n
+            elif kind.tallied:
+                result.counts[g][item] = result.counts[g].get(item, 0) + n
+    if kind.several or not (kind.tallied or kind.numeric):
+        result.n = dict(answered)
+    else:
         per_group = result.counts if kind.tallied else result.numbers
         result.n = {g: sum(values.values()) for g, values in per_group.items()}
     return result
@@ -191,6 +227,18 @@ class ResponseCounts(NamedTuple):
 def response_counts(survey_id: int, filters: Filters = NO_FILTERS) -> ResponseCounts:
     """Real and synthetic responses matching ``filters`` whether synthetic ones count or
     not, in one statement, so a page can show both and offer to switch."""
+    if aggregated(survey_id, filters):
+        counted = status_counts(survey_id, replace(filters, include_synthetic=True))
+
+        def total(synthetic: bool, *statuses: str) -> int:
+            return sum(n for (s, status), n in counted.items() if s == synthetic and status in statuses)
+
+        live = (ResponseStatus.IN_PROGRESS.value, ResponseStatus.COMPLETE.value)
+        return ResponseCounts(total(False, *live), total(True, *live),
+                              total(False, ResponseStatus.COMPLETE.value),
+                              total(True, ResponseStatus.COMPLETE.value),
+                              total(False, ResponseStatus.ABANDONED.value)
+                              + total(True, ResponseStatus.ABANDONED.value))
     complete = Response.status == ResponseStatus.COMPLETE
     live = Response.status != ResponseStatus.ABANDONED
     real, synthetic = Response.synthetic.is_(False), Response.synthetic.is_(True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from flask import current_app
@@ -15,6 +16,7 @@ from engage.core.i18n import _, language_name, resolve
 from engage.engine import QuestionSpec, question_type
 from engage.engine.questions import SummaryKind
 from engage.engine.spec import SurveySpec
+from engage.results.aggregates import Counted, aggregated
 from engage.results.filters import RACE_ALONE, Filters
 from engage.results.linked import (
     AtomFigures,
@@ -151,7 +153,10 @@ def summarize(survey_id: int, spec: SurveySpec, by: str | None, locale: str, *,
               weights: Weights | None = None) -> list[QuestionSummary]:
     labels = group_labels(spec, by, locale)
     filters = resolved(survey_id, filters)
-    with scoped_responses(survey_id, by, filters, cells=weights is not None, atoms=public) as scope:
+    counting = (nullcontext(Counted(survey_id, by, filters, cells=weights is not None))
+                if aggregated(survey_id, filters)
+                else scoped_responses(survey_id, by, filters, cells=weights is not None, atoms=public))
+    with counting as scope:
         summaries = [summarize_question(survey_id, spec, q, by, labels, locale, public=public,
                                         filters=filters, scope=scope)
                      for q in spec.questions if question_type(q).asks]
@@ -162,7 +167,7 @@ def summarize(survey_id: int, spec: SurveySpec, by: str | None, locale: str, *,
 
 
 def with_weights(summary: QuestionSummary, survey_id: int, q: QuestionSpec, by: str | None,
-                 filters: Filters, weights: Weights, scope: Table | None = None
+                 filters: Filters, weights: Weights, scope: Table | Counted | None = None
                  ) -> QuestionSummary:
     """The same table with weighted shares beside the unweighted ones: each from its
     (weight, choosing, answering) cells, its interval on the effective sample size."""
@@ -198,13 +203,13 @@ def groups_exclusive(spec: SurveySpec, by: str) -> bool:
 
 def summarize_question(survey_id: int, spec: SurveySpec, q: QuestionSpec, by: str | None,
                        labels: Mapping[str, str], locale: str, *, public: bool,
-                       filters: Filters, scope: Table | None = None) -> QuestionSummary:
+                       filters: Filters, scope: Table | Counted | None = None) -> QuestionSummary:
     kind = question_type(q).summary
     limit = threshold()
     atoms = None
     if public and by is not None:  # counted per atom: the groups, and what to hide
-        atoms = atom_figures(survey_id, q, by, filters,
-                             scope if scope is not None and "atom" in scope.c else None)
+        carries_atoms = isinstance(scope, Counted) or (scope is not None and "atom" in scope.c)
+        atoms = atom_figures(survey_id, q, by, filters, scope if carries_atoms else None)
         counts = _counts(group_figures(atoms, family(by)[by]))
         hidden = family_hidden(atoms, q, by, limit)
     else:

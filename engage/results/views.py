@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -15,6 +16,7 @@ from engage.demographics.standard import DIMENSIONS, dimension_label
 from engage.engine import question_type
 from engage.engine.spec import SurveySpec
 from engage.extensions import csrf
+from engage.results import aggregates
 from engage.results.charts import choice_chart
 from engage.results.exports import CSV_HEADER, csv_response, csv_text, table_rows
 from engage.results.filters import RACE_ALONE, Filters
@@ -61,7 +63,15 @@ class Reading(NamedTuple):
     locale: str
 
 
+def up_to_date(survey_id: int) -> datetime | None:
+    """Bring the survey's aggregates up to date before counting (unless another refresher
+    is at it: then they are as it leaves them, seconds old) and say as of when."""
+    aggregates.refresh(survey_id, wait=False)
+    return aggregates.refreshed_at(survey_id)
+
+
 def _read(survey: Survey) -> Reading:
+    up_to_date(survey.id)
     spec = survey_spec(survey)
     by, filters = read_filters(request.args, survey)
     return Reading(spec, by, filters, spec.locale_for(str(get_locale())))
@@ -73,6 +83,7 @@ def _read(survey: Survey) -> Reading:
 def staff_results(survey: Survey) -> str:
     spec, by, filters, locale = _read(survey)
     counted = resolved(survey.id, filters)  # whether synthetic responses count, settled once
+    updated = aggregates.refreshed_at(survey.id) if aggregates.serves(filters) else None
     weights = compute_weights(survey.id, counted) if request.args.get("weighted") == "1" else None
     summaries = summarize(survey.id, spec, by, locale, public=False, filters=counted, weights=weights)
     return render_template(
@@ -81,7 +92,8 @@ def staff_results(survey: Survey) -> str:
         explanation=explain(weights, spec, locale) if weights else None,
         breakdowns=[(b, breakdown_label(b)) for b in available_breakdowns(spec)], threshold=threshold(),
         counts=response_counts(survey.id, filters), synthetic_counted=counted.include_synthetic,
-        channel_labels=CHANNEL_LABELS, language_name=language_name, dimensions=DIMENSIONS)
+        refreshed_at=updated, channel_labels=CHANNEL_LABELS, language_name=language_name,
+        dimensions=DIMENSIONS)
 
 
 @bp.get("/staff/surveys/<int:survey_id>/representation")
@@ -145,6 +157,7 @@ def publish(survey: Survey) -> Response:
 def export_csv(survey: Survey) -> Response:
     """Leaves staff views, so it is a published table (all respondents, small groups
     suppressed, whatever the page's filters), in percents, hidden figures flagged."""
+    up_to_date(survey.id)
     spec = survey_spec(survey)
     by = read_breakdown(request.args, spec)
     summaries = summarize(survey.id, spec, by, spec.default_locale, public=True, filters=PUBLISHED)
@@ -159,6 +172,7 @@ def api_results(slug: str) -> Response:
     survey = survey_by_slug(slug)
     if survey is None or survey.results_published_at is None:
         abort(404)
+    up_to_date(survey.id)
     spec = survey_spec(survey)
     locale = spec.locale_for(request.args.get("lang"))
     by = public_breakdown(request.args, survey)

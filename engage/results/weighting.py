@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
@@ -27,6 +28,7 @@ from engage.engine.spec import SurveySpec
 from engage.extensions import db
 from engage.org.models import Area
 from engage.responses.models import Answer, AnswerChoice, Response, ResponseTag
+from engage.results.aggregates import ANSWERED, NUMBER, Counted, aggregated, groups_of, respondent_cells
 from engage.results.filters import Filters
 from engage.results.queries import NO_FILTERS, resolved, response_conditions, scope_respondents, with_group
 from engage.results.representation import B03002_LABELS
@@ -166,6 +168,17 @@ def _why_unweighted(raw: CellKey, key: CellKey, population: Mapping[str, Mapping
     return None
 
 
+def respondent_cells_of(survey_id: int, filters: Filters) -> list[tuple[str, str, str, int]]:
+    """(race answers, age band, area, respondents) in scope: from the aggregates when
+    they serve ``filters`` (settled), else counted from the tags."""
+    if aggregated(survey_id, filters):
+        return respondent_cells(survey_id, filters)
+    query, columns = cell_columns(select().select_from(Response))
+    return [tuple(row) for row in db.session.execute(
+        query.add_columns(*columns, func.count()).where(*response_conditions(survey_id, filters))
+        .group_by(*columns))]
+
+
 def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | None:
     """Rake this survey's respondents to the census margins; None without any baseline."""
     baselines = _baselines()
@@ -174,14 +187,10 @@ def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | 
     if not population:
         return None
     filters = resolved(survey_id, filters)
-    base = select().select_from(Response)
-    query, columns = cell_columns(base)
     counts: dict[CellKey, int] = defaultdict(int)
     dims = tuple(d for d in RAKING if d in population)
     left_out: dict[tuple[str, str, str], int] = defaultdict(int)
-    for race, age, area, n in db.session.execute(
-            query.add_columns(*columns, func.count()).where(*response_conditions(survey_id, filters))
-            .group_by(*columns)):
+    for race, age, area, n in respondent_cells_of(survey_id, filters):
         key = cell_key(race, age, area)
         counts[key] += n
         why = _why_unweighted((race, age, area), key, population, dims)
@@ -190,7 +199,8 @@ def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | 
     keys = list(counts)
     index = {d: RAKING.index(d) for d in dims}
     cells = [Cell({d: key[index[d]] for d in dims}, counts[key]) for key in keys]
-    result = rake(cells, {d: population[d] for d in dims}, trim=TRIM, collapse=COLLAPSE)
+    result = _raked(tuple((tuple(c.key.items()), c.count) for c in cells),
+                    tuple((d, tuple(population[d].items())) for d in dims))
     pairs = [(w, counts[k]) for w, k in zip(result.weights, keys, strict=True)]
     areas = (scope,) if scope != ALL else tuple(sorted(
         {slug for baseline in baselines.values() for slug in baseline} - {ALL}))
@@ -203,6 +213,16 @@ def compute_weights(survey_id: int, filters: Filters = NO_FILTERS) -> Weights | 
                    areas, unweighted, merged)
 
 
+@lru_cache(maxsize=32)
+def _raked(cells: tuple[tuple[tuple[tuple[str, str], ...], float], ...],
+           margins: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]) -> RakeResult:
+    """:func:`rake` of the same inputs, in the same order, rebuilt from hashable ones: a
+    survey's weights are raked once per distinct cell counts and census margins (each
+    page and each question of the API asks for them again while nothing has changed)."""
+    return rake([Cell(dict(key), count) for key, count in cells], {d: dict(m) for d, m in margins},
+                trim=TRIM, collapse=COLLAPSE)
+
+
 @dataclass
 class WeightedCounts:
     """Per group: (weight, respondents) cells answering, and per answer value the
@@ -213,10 +233,16 @@ class WeightedCounts:
 
 
 def weighted_question_counts(survey_id: int, question: QuestionSpec, by: str | None,
-                             filters: Filters = NO_FILTERS, scope: Table | None = None
+                             filters: Filters = NO_FILTERS, scope: Table | Counted | None = None
                              ) -> WeightedCounts:
-    """``scope``: the page's responses with their cells (engage.results.scope), else the
-    cells are rebuilt from the tags for this question."""
+    """``scope``: the page's aggregate rows with cells (engage.results.aggregates) or its
+    responses with their cells (engage.results.scope); else the aggregates when they serve
+    ``filters``, else the cells rebuilt from the tags for this question."""
+    if scope is None and aggregated(survey_id, filters):
+        scope = Counted(survey_id, by, resolved(survey_id, filters), cells=True,
+                        question_ids=[question.id])
+    if isinstance(scope, Counted):
+        return _counted_weighted(scope, question, by)
     base = select().select_from(Answer)
     if scope is not None:
         query = base.join(scope, scope.c.rid == Answer.response_id)
@@ -242,6 +268,24 @@ def weighted_question_counts(survey_id: int, question: QuestionSpec, by: str | N
                 chosen.add_columns(*columns, group, AnswerChoice.value, respondents)
                 .where(*where).group_by(*columns, group, AnswerChoice.value)):
             choosing[g][value][cell_key(race, age, area)] += n
+    return WeightedCounts(answering, choosing)
+
+
+def _counted_weighted(scope: Counted, question: QuestionSpec, by: str | None) -> WeightedCounts:
+    """:func:`weighted_question_counts` from aggregate rows carrying the raking cells."""
+    if not scope.cells:
+        raise ValueError("weighted counts need aggregate rows with their cells")
+    tallied = question_type(question).summary.tallied
+    answering: dict[str, dict[CellKey, int]] = defaultdict(lambda: defaultdict(int))
+    choosing: dict[str, dict[str, dict[CellKey, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int)))
+    for atom, race, age, area, item, _number, n in scope.of(question.id):
+        cell = cell_key(race, age, area)
+        for g in groups_of(by, atom):
+            if item == ANSWERED:
+                answering[g][cell] += n
+            elif tallied and item != NUMBER:
+                choosing[g][item][cell] += n
     return WeightedCounts(answering, choosing)
 
 

@@ -76,15 +76,19 @@ class RawResponse:
     started_at: datetime
     tags: dict[str, set[str]] = field(default_factory=dict)
     answers: dict[int, RawAnswer] = field(default_factory=dict)  # by question id
+    #: Set aside when the resident started again: never counted, but a real one still
+    #: means synthetic responses are not counted by default.
+    set_aside: bool = False
 
 
 def load(survey_id: int) -> list[RawResponse]:
     """Every response of the survey with its answers and tags: four plain reads."""
     responses: dict[int, RawResponse] = {}
-    for rid, channel, locale, synthetic, started_at in db.session.execute(
+    for rid, channel, locale, synthetic, started_at, status in db.session.execute(
             select(Response.id, Response.channel, Response.locale, Response.synthetic,
-                   Response.started_at).where(Response.survey_id == survey_id)):
-        responses[rid] = RawResponse(rid, channel, locale, bool(synthetic), started_at)
+                   Response.started_at, Response.status).where(Response.survey_id == survey_id)):
+        responses[rid] = RawResponse(rid, channel, locale, bool(synthetic), started_at,
+                                     set_aside=status == "abandoned")
     answer_of: dict[int, RawAnswer] = {}
     for aid, rid, qid, number, text in db.session.execute(
             select(Answer.id, Answer.response_id, Answer.question_id, Answer.number, Answer.text)):
@@ -212,7 +216,7 @@ class Reference:
         synthetic = self.counts_synthetic(filters)
         out = []
         for r in self.responses:
-            if r.synthetic and not synthetic:
+            if r.set_aside or (r.synthetic and not synthetic):
                 continue
             if filters.channel and r.channel != filters.channel:
                 continue
