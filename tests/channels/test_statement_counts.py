@@ -5,34 +5,10 @@ shows here first. The benchmarks measure the time."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
-from engage.extensions import db as _db
 from tests.channels.sms.phone import Phone
 from tests.channels.voice.caller import Call
 from tests.conftest import csrf_token
-
-#: Reads and writes only: savepoints and BEGIN are the test's or the dialect's.
-SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if SQL.match(statement):
-            seen.append(statement.split("\n")[0][:80])
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
+from tests.statements import counted
 
 
 def test_an_answer_on_the_web_costs_four_statements(client, make_survey) -> None:

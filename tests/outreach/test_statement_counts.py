@@ -16,7 +16,6 @@ in the claim's transaction (5 statements, still 2 commits).
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from engage.extensions import db as _db
 from engage.outreach import campaigns as ops
 from engage.outreach import outbox
 from tests.outreach.helpers import campaign, load
+from tests.statements import counted
 
 NOON = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # 12:00 in Seattle
 _numbers = itertools.count(100)
@@ -38,22 +38,6 @@ def at_noon(time_machine):  # type: ignore[no-untyped-def]
     time_machine.move_to(NOON, tick=False)
 
 
-SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        if SQL.match(statement):
-            seen.append(statement.split("\n")[0][:80])
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
 
 
 @contextmanager
