@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from engage.engine import start
 from engage.responses import operations as responses
+from engage.surveys import operations
 from engage.surveys.queries import survey_spec
 from engage.surveys.standard_questions import add_standard_questions
 
@@ -19,7 +20,6 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 def test_every_change_moves_updated_at(db, make_survey, time_machine) -> None:  # type: ignore[no-untyped-def]
     survey = make_survey("moves", publish=False)
     add_standard_questions(survey, ["race_ethnicity"])
-    from engage.surveys import operations
     operations.publish_survey(survey)
     spec = survey_spec(survey)
     time_machine.move_to(T0, tick=False)
